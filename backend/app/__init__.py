@@ -1,0 +1,1 @@
+"""Prompt Portal: a self-hosted workbench for LLM prompts."""

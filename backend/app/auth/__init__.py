@@ -1,0 +1,1 @@
+"""Login, access tokens and API keys."""

@@ -1,0 +1,43 @@
+"""`chat_session` and `chat_message`: the record of every conversation (one row per message)."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, TimestampMixin, utcnow
+
+
+class ChatSession(TimestampMixin, Base):
+    """A conversation, identified by its owner, project and the caller's session id."""
+
+    __tablename__ = "chat_session"
+    __table_args__ = (UniqueConstraint("owner", "project", "session_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    project: Mapped[str] = mapped_column(String(64))
+    session_key: Mapped[str] = mapped_column(String(128))
+    system_prompt: Mapped[str | None] = mapped_column(Text)
+    messages: Mapped[list["ChatMessage"]] = relationship(
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ChatMessage.id",
+    )
+
+
+class ChatMessage(Base):
+    """One message; `token_count` caches the server tokenizer's count for history trimming."""
+
+    __tablename__ = "chat_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("chat_session.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    token_count: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session: Mapped[ChatSession] = relationship(back_populates="messages")

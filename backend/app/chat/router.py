@@ -1,0 +1,101 @@
+"""`/api/llm/*`: chat, session chat (JSON or SSE), history, sessions, LLM health."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from sse_starlette import EventSourceResponse
+
+from app.auth.deps import CurrentUser
+from app.chat import service
+from app.chat.schemas import (
+    ChatRequest,
+    ChatResponse,
+    LLMHealthRead,
+    SessionChatRequest,
+    SessionChatResponse,
+    SessionHistoryRead,
+    SessionRef,
+    SessionSummaryRead,
+)
+from app.deps import LLM, Gate, Sessions
+from app.disconnect import cancel_on_disconnect
+from app.sse import sse_response, wants_stream
+
+router = APIRouter(prefix="/api/llm", tags=["llm"])
+STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON, or Server-Sent Events when the body says stream or Accept asks",
+        "content": {"text/event-stream": {}},
+    }
+}
+
+
+@router.post("/chat", response_model=ChatResponse, responses=STREAM_DOC)
+async def chat(
+    data: ChatRequest, request: Request, user: CurrentUser, client: LLM, gate: Gate
+) -> ChatResponse | EventSourceResponse:
+    if wants_stream(request, stream_field=data.stream):
+        events = service.stream_chat_once(client=client, gate=gate, user=user, data=data)
+        return await sse_response(request, events)
+    return await cancel_on_disconnect(
+        request, service.chat_once(client=client, gate=gate, user=user, data=data)
+    )
+
+
+@router.post("/chat/session", response_model=SessionChatResponse, responses=STREAM_DOC)
+async def chat_session(
+    data: SessionChatRequest, request: Request, user: CurrentUser, manager: Sessions
+) -> SessionChatResponse | EventSourceResponse:
+    if wants_stream(request, stream_field=data.stream):
+        events = service.stream_session_turn(manager=manager, user=user, data=data)
+        return await sse_response(request, events)
+    return await cancel_on_disconnect(
+        request, service.session_turn(manager=manager, user=user, data=data)
+    )
+
+
+@router.get("/chat/sessions")
+async def list_chat_sessions(user: CurrentUser, manager: Sessions) -> list[SessionSummaryRead]:
+    return await service.list_sessions(manager=manager, user=user)
+
+
+@router.get("/chat/session/{session_id}/history")
+async def read_session_history(
+    session_id: str, user: CurrentUser, manager: Sessions
+) -> SessionHistoryRead:
+    return await service.read_history(manager=manager, user=user, session_id=session_id)
+
+
+@router.delete("/chat/session/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_chat_session(session_id: str, user: CurrentUser, manager: Sessions) -> Response:
+    await service.delete_session(manager=manager, user=user, session_id=session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/health")
+async def read_llm_health(client: LLM) -> LLMHealthRead:
+    return await service.llm_health(client=client)
+
+
+# Routes the prototype's clients already call: same handlers, always streaming.
+@router.post("/chat/stream", deprecated=True, response_model=None, responses=STREAM_DOC)
+async def chat_stream(
+    data: ChatRequest, request: Request, user: CurrentUser, client: LLM, gate: Gate
+) -> EventSourceResponse:
+    events = service.stream_chat_once(client=client, gate=gate, user=user, data=data)
+    return await sse_response(request, events)
+
+
+@router.post("/chat/session/stream", deprecated=True, response_model=None, responses=STREAM_DOC)
+async def chat_session_stream(
+    data: SessionChatRequest, request: Request, user: CurrentUser, manager: Sessions
+) -> EventSourceResponse:
+    events = service.stream_session_turn(manager=manager, user=user, data=data)
+    return await sse_response(request, events)
+
+
+@router.post("/chat/session/history", deprecated=True)
+async def read_session_history_legacy(
+    data: SessionRef, user: CurrentUser, manager: Sessions
+) -> SessionHistoryRead:
+    return await service.read_history(manager=manager, user=user, session_id=data.session_id)

@@ -1,0 +1,92 @@
+"""Shapes of chat requests and answers (the seed's `/api/llm/...` contract).
+
+String caps are fixed here so the OpenAPI schema states them; the global body cap
+(`MAX_BODY_BYTES`) bounds the whole request.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+MAX_MESSAGE_CHARS = 32_000
+MAX_SYSTEM_PROMPT_CHARS = 32_000
+MAX_MESSAGES = 200
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
+
+
+class SamplingFields(BaseModel):
+    """Optional overrides of the server-side defaults (`LLM_TEMPERATURE`, ...)."""
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=8192)
+    stream: bool = False
+
+
+class ChatMessageIn(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str = Field(max_length=MAX_MESSAGE_CHARS)
+
+
+class ChatRequest(SamplingFields):
+    messages: list[ChatMessageIn] = Field(min_length=1, max_length=MAX_MESSAGES)
+
+
+class UsageRead(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatResponse(BaseModel):
+    response: str
+    model: str
+    usage: UsageRead | None = None
+    timings: dict[str, Any] | None = None
+    finish_reason: str | None = None
+
+
+class SessionChatRequest(SamplingFields):
+    session_id: str | None = Field(default=None, pattern=SESSION_ID_PATTERN)
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    system_prompt: str | None = Field(default=None, max_length=MAX_SYSTEM_PROMPT_CHARS)
+
+
+class SessionChatResponse(ChatResponse):
+    session_id: str
+
+
+class SessionRef(BaseModel):
+    session_id: str = Field(pattern=SESSION_ID_PATTERN)
+
+
+class HistoryMessageRead(BaseModel):
+    role: str
+    content: str
+    created_at: datetime | None = None
+
+
+class SessionHistoryRead(BaseModel):
+    session_id: str
+    system_prompt: str | None
+    messages: list[HistoryMessageRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class SessionSummaryRead(BaseModel):
+    session_id: str
+    title: str
+    message_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class LLMHealthRead(BaseModel):
+    status: Literal["ok", "degraded", "unavailable"]
+    server_url: str
+    model: str | None
+    latency_ms: float | None
+    slot_context: int | None
+    detail: str | None = None

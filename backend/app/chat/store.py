@@ -1,0 +1,123 @@
+"""`SqlSessionStore`: the database record of chat sessions, behind the LLM library's protocol.
+
+Each call is its own short transaction, so a streaming turn never holds a database session
+open while the model writes.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from app.chat.models import ChatMessage, ChatSession
+from app.db import session_scope, utcnow
+from app.llm.store import SessionKey, SessionRecord, SessionSummary, StoredMessage, summarize
+
+LIST_LIMIT = 200
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they were written as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _where(key: SessionKey) -> tuple[ColumnElement[bool], ...]:
+    return (
+        ChatSession.owner == key.owner,
+        ChatSession.project == key.project,
+        ChatSession.session_key == key.session_id,
+    )
+
+
+def _record(row: ChatSession) -> SessionRecord:
+    messages = tuple(
+        StoredMessage(m.role, m.content, m.token_count, _aware(m.created_at)) for m in row.messages
+    )
+    key = SessionKey(owner=row.owner, project=row.project, session_id=row.session_key)
+    return SessionRecord(
+        key, row.system_prompt or "", messages, _aware(row.created_at), _aware(row.updated_at)
+    )
+
+
+class SqlSessionStore:
+    """Sessions and messages in SQL (SQLite or PostgreSQL): the durable record."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def _find(self, session: AsyncSession, key: SessionKey) -> ChatSession | None:
+        query = select(ChatSession).where(*_where(key)).options(selectinload(ChatSession.messages))
+        return (await session.execute(query)).scalar_one_or_none()
+
+    async def get(self, key: SessionKey) -> SessionRecord | None:
+        async with session_scope(self._sessionmaker) as session:
+            row = await self._find(session, key)
+            return None if row is None else _record(row)
+
+    async def create(self, key: SessionKey, system_prompt: str) -> SessionRecord:
+        try:
+            async with session_scope(self._sessionmaker) as session:
+                row = ChatSession(
+                    owner=key.owner,
+                    project=key.project,
+                    session_key=key.session_id,
+                    system_prompt=system_prompt,
+                    messages=[],
+                )
+                session.add(row)
+                await session.flush()
+                return _record(row)
+        except IntegrityError:
+            existing = await self.get(key)  # created concurrently by another worker
+            if existing is None:
+                raise
+            return existing
+
+    async def set_system_prompt(self, key: SessionKey, system_prompt: str) -> None:
+        async with session_scope(self._sessionmaker) as session:
+            row = await self._find(session, key)
+            if row is not None:
+                row.system_prompt = system_prompt
+
+    async def append_turn(
+        self, key: SessionKey, user: StoredMessage, assistant: StoredMessage
+    ) -> None:
+        async with session_scope(self._sessionmaker) as session:
+            row = await self._find(session, key)
+            if row is None:
+                return
+            for message in (user, assistant):
+                row.messages.append(
+                    ChatMessage(
+                        role=message.role,
+                        content=message.content,
+                        token_count=message.token_count,
+                        created_at=message.created_at,
+                    )
+                )
+            row.updated_at = utcnow()
+
+    async def delete(self, key: SessionKey) -> bool:
+        async with session_scope(self._sessionmaker) as session:
+            result = await session.execute(delete(ChatSession).where(*_where(key)))
+            return bool(getattr(result, "rowcount", 0))
+
+    async def list(self, owner: str, project: str) -> list[SessionSummary]:
+        async with session_scope(self._sessionmaker) as session:
+            query = (
+                select(ChatSession)
+                .where(ChatSession.owner == owner, ChatSession.project == project)
+                .order_by(ChatSession.updated_at.desc(), ChatSession.id.desc())
+                .limit(LIST_LIMIT)
+                .options(selectinload(ChatSession.messages))
+            )
+            rows = (await session.execute(query)).scalars().all()
+            return [summarize(_record(row)) for row in rows]
+
+    async def count_messages(self, key: SessionKey) -> int:
+        """Number of stored messages; used by tests and diagnostics."""
+        async with session_scope(self._sessionmaker) as session:
+            query = select(func.count(ChatMessage.id)).join(ChatSession).where(*_where(key))
+            return int((await session.execute(query)).scalar_one())

@@ -1,0 +1,1 @@
+"""TAB completion: short continuations of what the user is typing (ghost text)."""

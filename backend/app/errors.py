@@ -1,0 +1,180 @@
+"""One error tree, one shape for every error of every route.
+
+    AppError (500, "internal_error")
+    ├── BadRequest (400, "bad_request")      — also validation errors, with `details`
+    ├── Unauthorized (401, "unauthorized")
+    ├── Forbidden (403, "forbidden")
+    ├── NotFound (404, "not_found")          — also another user's object
+    ├── Conflict (409, "conflict")
+    ├── PayloadTooLarge (413, "payload_too_large")
+    ├── RateLimited (429, "rate_limited")    — carries Retry-After
+    ├── ServiceUnavailable (503, "unavailable") — carries Retry-After when known
+    └── GatewayTimeout (504, "timeout")
+
+The LLM library's transport-neutral errors are mapped here once (`llm_error_to_app_error`).
+Every response body is `{"error", "timestamp", "code"?, "details"?}`.
+"""
+
+import logging
+import time
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.llm.errors import LLMBusy, LLMError, LLMTimeout, LLMUserLimit
+
+logger = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """Base of every expected failure; the handler renders it in the one shape."""
+
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Any = None,
+        retry_after: float | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.retry_after = retry_after
+        self.code_override = code
+
+    @property
+    def error_code(self) -> str:
+        return self.code_override or self.code
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "unavailable"
+
+
+class GatewayTimeout(AppError):
+    status_code = 504
+    code = "timeout"
+
+
+def error_body(message: str, *, code: str | None = None, details: Any = None) -> dict[str, Any]:
+    """The one error shape, shared by JSON responses and SSE `error` events."""
+    body: dict[str, Any] = {"error": message, "timestamp": int(time.time())}
+    if code is not None:
+        body["code"] = code
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def app_error_body(exc: AppError) -> dict[str, Any]:
+    return error_body(exc.message, code=exc.error_code, details=exc.details)
+
+
+def app_error_response(exc: AppError) -> JSONResponse:
+    headers: dict[str, str] = {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(app_error_body(exc), status_code=exc.status_code, headers=headers)
+
+
+def llm_error_to_app_error(exc: LLMError) -> AppError:
+    """Map the LLM library's errors to HTTP semantics, once for every route."""
+    if isinstance(exc, LLMUserLimit):
+        return RateLimited(str(exc), retry_after=exc.retry_after, code="llm_user_limit")
+    if isinstance(exc, LLMBusy):
+        return ServiceUnavailable(str(exc), retry_after=exc.retry_after, code="llm_busy")
+    if isinstance(exc, LLMTimeout):
+        return GatewayTimeout(str(exc), code="llm_timeout")
+    return ServiceUnavailable(str(exc), retry_after=5, code="llm_unavailable")
+
+
+def validation_details(exc: RequestValidationError) -> list[dict[str, str]]:
+    """Turn pydantic's errors into `[{field, message}]`, naming the field a person typed."""
+    details = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        details.append({"field": ".".join(location) or "body", "message": str(error.get("msg"))})
+    return details
+
+
+async def _handle_app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return app_error_response(exc)
+
+
+async def _handle_llm_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LLMError)
+    return app_error_response(llm_error_to_app_error(exc))
+
+
+async def _handle_validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = validation_details(exc)
+    first = details[0] if details else {"field": "body", "message": "invalid"}
+    message = f"Invalid {first['field']}: {first['message']}"
+    return JSONResponse(error_body(message, code="validation_error", details=details), 400)
+
+
+async def _handle_http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    body = error_body(str(exc.detail), code=f"http_{exc.status_code}")
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _handle_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return JSONResponse(error_body("Internal server error", code="internal_error"), 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that render every error in the one shape."""
+    app.add_exception_handler(AppError, _handle_app_error)
+    app.add_exception_handler(LLMError, _handle_llm_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(Exception, _handle_unexpected)

@@ -1,0 +1,105 @@
+"""Start and stop what the process holds, in order: database, LLM client, sessions (+ Redis).
+
+Reverse order on exit. The embedded llama.cpp is a separate process (`app.llm.runtime`),
+started by `make run` or the test fixtures, never here.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from app.auth import service as auth_service
+from app.chat.store import SqlSessionStore
+from app.completion.cache import CompletionCache, MemoryCompletionCache, RedisCompletionCache
+from app.completion.service import CompletionContext
+from app.config import Settings
+from app.db import apply_migrations, create_engine, create_sessionmaker, session_scope
+from app.llm.client import LLMClient
+from app.llm.limits import ConcurrencyGate
+from app.llm.redis_store import RedisCachedStore, RedisLocks
+from app.llm.sessions import SessionManager, set_session_manager
+from app.llm.store import SessionLocks, SessionStore
+from app.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+LOCAL_LLM_URL = "http://127.0.0.1:8080"
+"""Where `make llm` serves when `LLM_SERVER_URL` is unset."""
+
+
+async def _start_database(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
+    await apply_migrations(settings.database_url)
+    app.state.engine = create_engine(settings.database_url)
+    stack.push_async_callback(app.state.engine.dispose)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    if settings.admin_email and settings.admin_password:
+        async with session_scope(app.state.sessionmaker) as session:
+            await auth_service.ensure_admin(
+                session,
+                email=settings.admin_email,
+                password=settings.admin_password.get_secret_value(),
+            )
+
+
+def _session_storage(
+    app: FastAPI, settings: Settings, stack: AsyncExitStack
+) -> tuple[SessionStore, SessionLocks | None]:
+    """SQL is the record; Redis, when configured, adds a history cache and cross-worker locks."""
+    store = SqlSessionStore(app.state.sessionmaker)
+    app.state.redis = None
+    if not settings.redis_url:
+        return store, None
+    redis = Redis.from_url(settings.redis_url)
+    stack.push_async_callback(redis.aclose)
+    app.state.redis = redis
+    lease = settings.llm.timeout + 30  # a lock outlives the longest turn it protects
+    return RedisCachedStore(store, redis), RedisLocks(redis, lease=lease, wait=lease)
+
+
+def _completion_context(app: FastAPI, settings: Settings) -> CompletionContext:
+    redis: Redis | None = getattr(app.state, "redis", None)
+    cache: CompletionCache = (
+        RedisCompletionCache(redis, ttl=settings.completion_cache_ttl)
+        if redis is not None
+        else MemoryCompletionCache(
+            size=settings.completion_cache_size, ttl=settings.completion_cache_ttl
+        )
+    )
+    limiter = RateLimiter(settings.completion_rate_limit, redis_url=settings.redis_url)
+    return CompletionContext(
+        client=app.state.llm, gate=app.state.gate, cache=cache, limiter=limiter, settings=settings
+    )
+
+
+async def _start_llm(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
+    llm = settings.llm
+    client = LLMClient(llm, base_url=llm.server_url or LOCAL_LLM_URL)
+    stack.push_async_callback(client.aclose)
+    gate = ConcurrencyGate(
+        llm.max_concurrency,
+        llm.max_queue,
+        llm.queue_timeout,
+        completion_share=llm.completion_share,
+        per_user=llm.per_user_concurrency,
+    )
+    store, locks = _session_storage(app, settings, stack)
+    manager = SessionManager(client, store, settings=llm, locks=locks, gate=gate)
+    set_session_manager(manager)
+    stack.callback(set_session_manager, None)
+    app.state.llm, app.state.gate, app.state.sessions = client, gate, manager
+    app.state.completion = _completion_context(app, settings)
+    health = await client.health()
+    logger.info(
+        "LLM at %s: %s (%s)", client.server_url, health.status, health.model or health.detail
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    async with AsyncExitStack() as stack:
+        await _start_database(app, settings, stack)
+        await _start_llm(app, settings, stack)
+        yield

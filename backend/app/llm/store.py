@@ -1,0 +1,186 @@
+"""What a chat session is, where it is kept, and how a turn locks it.
+
+:class:`SessionStore` is the persistence seam: :class:`MemoryStore` (here) serves the deploy
+script and tests, the SQL store lives with the web app, and
+:class:`~app.llm.redis_store.RedisCachedStore` caches either. :class:`SessionLocks`
+serialises turns of one session: :class:`MemoryLocks` within a process,
+:class:`~app.llm.redis_store.RedisLocks` across workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Protocol
+
+TITLE_LENGTH = 60
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SessionKey:
+    """A session is owned by a user (or game client) within a project."""
+
+    owner: str
+    project: str
+    session_id: str
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """One stored message; ``token_count`` is filled when known, to spare a recount."""
+
+    role: str
+    content: str
+    token_count: int | None = None
+    created_at: datetime = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A session with its whole history, oldest message first."""
+
+    key: SessionKey
+    system_prompt: str
+    messages: Sequence[StoredMessage]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """A session as listed: titled by its first user message."""
+
+    key: SessionKey
+    title: str
+    message_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def summarize(record: SessionRecord) -> SessionSummary:
+    """The listing entry of ``record``."""
+    first = next((m.content for m in record.messages if m.role == "user"), "")
+    title = first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1].rstrip() + "…"
+    return SessionSummary(
+        key=record.key,
+        title=title,
+        message_count=len(record.messages),
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+class SessionStore(Protocol):
+    """Persistence of sessions. Implementations must make ``append_turn`` atomic."""
+
+    async def get(self, key: SessionKey) -> SessionRecord | None:
+        """The session, or ``None`` if there is none."""
+        ...
+
+    async def create(self, key: SessionKey, system_prompt: str) -> SessionRecord:
+        """Create an empty session; an existing one is returned unchanged."""
+        ...
+
+    async def set_system_prompt(self, key: SessionKey, system_prompt: str) -> None:
+        """Replace the session's system prompt; history is kept."""
+        ...
+
+    async def append_turn(
+        self, key: SessionKey, user: StoredMessage, assistant: StoredMessage
+    ) -> None:
+        """Store a finished turn, both messages or neither; no-op if the session is gone.
+
+        The session's ``updated_at`` becomes the assistant message's ``created_at``.
+        """
+        ...
+
+    async def delete(self, key: SessionKey) -> bool:
+        """Delete the session; ``False`` if there was none."""
+        ...
+
+    async def list(self, owner: str, project: str) -> list[SessionSummary]:
+        """The owner's sessions in a project, most recently used first."""
+        ...
+
+
+class MemoryStore:
+    """A :class:`SessionStore` in a dict: for one process (the deploy script, tests)."""
+
+    def __init__(self) -> None:
+        self._records: dict[SessionKey, SessionRecord] = {}
+
+    async def get(self, key: SessionKey) -> SessionRecord | None:
+        return self._records.get(key)
+
+    async def create(self, key: SessionKey, system_prompt: str) -> SessionRecord:
+        existing = self._records.get(key)
+        if existing is not None:
+            return existing
+        now = utc_now()
+        record = SessionRecord(key, system_prompt, (), now, now)
+        self._records[key] = record
+        return record
+
+    async def set_system_prompt(self, key: SessionKey, system_prompt: str) -> None:
+        record = self._records.get(key)
+        if record is not None:
+            self._records[key] = replace(record, system_prompt=system_prompt, updated_at=utc_now())
+
+    async def append_turn(
+        self, key: SessionKey, user: StoredMessage, assistant: StoredMessage
+    ) -> None:
+        record = self._records.get(key)
+        if record is not None:
+            messages = (*record.messages, user, assistant)
+            self._records[key] = replace(record, messages=messages, updated_at=assistant.created_at)
+
+    async def delete(self, key: SessionKey) -> bool:
+        return self._records.pop(key, None) is not None
+
+    async def list(self, owner: str, project: str) -> list[SessionSummary]:
+        records = [r for k, r in self._records.items() if k.owner == owner and k.project == project]
+        records.sort(key=lambda r: r.updated_at, reverse=True)
+        return [summarize(r) for r in records]
+
+
+class SessionLocks(Protocol):
+    """Mutual exclusion per session, held for a whole turn."""
+
+    def lock(self, key: SessionKey) -> contextlib.AbstractAsyncContextManager[None]:
+        """An async context manager holding the session's lock."""
+        ...
+
+
+@dataclass
+class _LockEntry:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+class MemoryLocks:
+    """Per-session ``asyncio.Lock``s, dropped once nobody holds or awaits them."""
+
+    def __init__(self) -> None:
+        self._entries: dict[SessionKey, _LockEntry] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @contextlib.asynccontextmanager
+    async def lock(self, key: SessionKey) -> AsyncIterator[None]:
+        entry = self._entries.setdefault(key, _LockEntry())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                self._entries.pop(key, None)

@@ -1,0 +1,129 @@
+"""Translation of ``openai`` and ``httpx2`` failures into the library's error tree.
+
+The cause chain is inspected rather than the outer type alone because the aiohttp
+transport reports a refused connection as a *connect timeout*; telling a person "timed
+out" when the server is simply not running would send them the wrong way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import httpx2
+import openai
+
+from .errors import LLMBadResponse, LLMBusy, LLMError, LLMTimeout, LLMUnavailable
+
+logger = logging.getLogger(__name__)
+
+START_HINT = "start it with `make llm` or set LLM_SERVER_URL"
+
+
+def not_answering(server_url: str) -> LLMUnavailable:
+    """The error for a server that refuses or never accepts connections."""
+    return LLMUnavailable(f"LLM server at {server_url} is not answering — {START_HINT}")
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _is_connect_failure(exc: BaseException) -> bool:
+    return any(
+        isinstance(link, httpx2.ConnectError | httpx2.ConnectTimeout)
+        or (isinstance(link, OSError) and not isinstance(link, TimeoutError))
+        for link in _chain(exc)
+    )
+
+
+def is_stale_connection(exc: BaseException) -> bool:
+    """A pooled keep-alive connection the server had already closed: nothing was sent.
+
+    llama.cpp's HTTP server may close an idle connection at any moment; the client only
+    learns it when writing the next request on it, which is safe to send again.
+    """
+    return any(isinstance(link, ConnectionResetError) for link in _chain(exc))
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return any(
+        isinstance(link, TimeoutError | httpx2.TimeoutException | openai.APITimeoutError)
+        for link in _chain(exc)
+    )
+
+
+def _retry_after(response: httpx2.Response) -> float:
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "1")))
+    except ValueError:
+        return 1.0
+
+
+def _detail(response: httpx2.Response) -> str:
+    try:
+        body = response.json()
+    except (ValueError, httpx2.ResponseNotRead):
+        return response.reason_phrase or ""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("message", ""))
+    return str(error or body)[:300]
+
+
+def from_status(response: httpx2.Response, server_url: str) -> LLMError:
+    """Map an HTTP error status from the server to the error a caller can act on."""
+    status, detail = response.status_code, _detail(response)
+    if status == 429:
+        return LLMBusy(f"LLM server at {server_url} is busy: {detail}", _retry_after(response))
+    if status >= 500:
+        return LLMUnavailable(f"LLM server at {server_url} failed with HTTP {status}: {detail}")
+    if status in (401, 403):
+        return LLMBadResponse(
+            f"LLM server at {server_url} refused the API key (HTTP {status}) — check LLM_API_KEY"
+        )
+    if status == 404:
+        return LLMBadResponse(
+            f"LLM server at {server_url} has no such endpoint or model (HTTP 404): {detail} "
+            "— check LLM_SERVER_URL and LLM_MODEL"
+        )
+    return LLMBadResponse(
+        f"LLM server at {server_url} rejected the request (HTTP {status}): {detail}"
+    )
+
+
+def translate(exc: Exception, server_url: str, timeout: float) -> LLMError:
+    """Turn any failure of an upstream call into an :class:`LLMError`."""
+    if isinstance(exc, LLMError):
+        return exc
+    if isinstance(exc, openai.APIStatusError | httpx2.HTTPStatusError):
+        return from_status(exc.response, server_url)
+    if _is_connect_failure(exc):
+        # The person sees "not answering"; the log keeps the transport's own words.
+        logger.warning("LLM server at %s: %r", server_url, list(_chain(exc)))
+        return not_answering(server_url)
+    if _is_timeout(exc):
+        return LLMTimeout(
+            f"LLM server at {server_url} did not finish within {timeout:g} s — it may be "
+            "overloaded; lower max_tokens or raise LLM_TIMEOUT"
+        )
+    if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
+        return LLMUnavailable(
+            f"LLM server at {server_url} closed the connection before the answer was complete"
+        )
+    return LLMBadResponse(f"LLM server at {server_url} sent an unusable response: {exc}")
+
+
+@contextlib.contextmanager
+def upstream_errors(server_url: str, timeout: float) -> Iterator[None]:
+    """Re-raise failures inside the block as library errors; cancellation passes through."""
+    try:
+        yield
+    except (openai.OpenAIError, httpx2.HTTPError, TimeoutError, ValueError) as exc:
+        raise translate(exc, server_url, timeout) from exc

@@ -1,0 +1,64 @@
+"""`create_app()`: routers, middleware, error handlers and lifespan in one place."""
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from app.auth.router import keys_router
+from app.auth.router import router as auth_router
+from app.bodylimit import BodySizeLimit
+from app.chat.router import router as chat_router
+from app.completion.router import router as completion_router
+from app.config import Settings, get_settings
+from app.errors import install_error_handlers
+from app.health.router import router as health_router
+from app.lifespan import lifespan
+from app.spa import mount_frontend
+from app.users.router import router as users_router
+
+
+def operation_id(route: APIRoute) -> str:
+    """Clients read `AuthService.loginUser`: the function name is the operation id."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    # One INFO line per upstream request would double the log volume of every chat turn.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    app = FastAPI(
+        title="Prompt Portal",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in (
+        health_router,
+        auth_router,
+        keys_router,
+        users_router,
+        chat_router,
+        completion_router,
+    ):
+        app.include_router(router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials="*" not in settings.cors_origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["Retry-After", "X-Cache"],
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    mount_frontend(app, settings.frontend_dist)
+    return app

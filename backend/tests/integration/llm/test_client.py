@@ -1,0 +1,267 @@
+"""LLMClient against a real HTTP server that misbehaves on demand."""
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from app.llm import (
+    ChatResult,
+    CompletionResult,
+    GenerationParams,
+    LLMClient,
+    LLMSettings,
+    LLMTimeout,
+    LLMUnavailable,
+    TextDelta,
+)
+from tests.fixtures.fake_upstream import MODEL_ID, FakeUpstream, Fault
+
+pytestmark = pytest.mark.integration
+
+HELLO = [{"role": "user", "content": "hello there"}]
+
+
+def _settings(**overrides: object) -> LLMSettings:
+    values: dict[str, object] = {"timeout": 5, "connect_timeout": 1, "health_timeout": 1}
+    values.update(overrides)
+    return LLMSettings.model_validate(values)
+
+
+@pytest.fixture
+async def client(fake_upstream: FakeUpstream) -> AsyncIterator[LLMClient]:
+    async with LLMClient(_settings(), base_url=fake_upstream.url) as llm:
+        yield llm
+
+
+@contextlib.asynccontextmanager
+async def client_with(url: str, **overrides: object) -> AsyncIterator[LLMClient]:
+    async with LLMClient(_settings(**overrides), base_url=url) as llm:
+        yield llm
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+async def _collect(llm: LLMClient, messages: list[dict[str, str]]) -> list[object]:
+    return [event async for event in llm.stream(messages)]
+
+
+class TestChat:
+    async def test_answers_with_usage_and_timings(self, client: LLMClient) -> None:
+        result = await client.chat(HELLO)
+        assert result.text == "Echo: hello there"
+        assert result.model == MODEL_ID
+        assert result.usage is not None
+        assert result.usage.completion_tokens > 0
+        assert result.timings is not None
+        assert "predicted_per_second" in result.timings
+        assert result.finish_reason == "stop"
+
+    async def test_sends_llama_cpp_extras_and_params(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        await client.chat(HELLO, GenerationParams(temperature=0, max_tokens=7, seed=3))
+        body = fake_upstream.requests[-1].body
+        assert body["cache_prompt"] is True
+        assert body["chat_template_kwargs"] == {"enable_thinking": False}
+        assert (body["temperature"], body["max_tokens"], body["seed"]) == (0, 7, 3)
+        assert body["model"] == MODEL_ID
+        assert "/no_think" not in str(body["messages"])
+
+    async def test_sends_no_extras_to_other_servers(self, fake_upstream: FakeUpstream) -> None:
+        fake_upstream.llama_cpp = False
+        async with client_with(fake_upstream.url) as llm:
+            await llm.chat(HELLO)
+        body = fake_upstream.requests[-1].body
+        assert "cache_prompt" not in body
+        assert "chat_template_kwargs" not in body
+
+    async def test_strips_thinking(self, client: LLMClient, fake_upstream: FakeUpstream) -> None:
+        fake_upstream.reply = "<think>hmm</think>\n\nParis."
+        assert (await client.chat(HELLO)).text == "Paris."
+
+    async def test_accepts_a_url_ending_in_v1(self, fake_upstream: FakeUpstream) -> None:
+        async with client_with(fake_upstream.url + "/v1/") as llm:
+            assert (await llm.chat(HELLO)).text == "Echo: hello there"
+
+
+class TestStream:
+    async def test_yields_deltas_then_the_result(self, client: LLMClient) -> None:
+        events = await _collect(client, HELLO)
+        *deltas, final = events
+        assert all(isinstance(event, TextDelta) for event in deltas)
+        assert len(deltas) > 1
+        assert isinstance(final, ChatResult)
+        assert "".join(d.text for d in deltas if isinstance(d, TextDelta)) == final.text
+        assert final.text == "Echo: hello there"
+        assert final.usage is not None
+        assert final.timings is not None
+        assert final.finish_reason == "stop"
+
+    async def test_strips_thinking_split_across_chunks(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.reply = "<think>secret plan</think>The answer."
+        events = await _collect(client, HELLO)
+        shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+        assert shown == "The answer."
+        assert isinstance(events[-1], ChatResult)
+        assert events[-1].text == "The answer."
+
+    async def test_slow_first_byte_within_the_timeout_works(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.fault = Fault(mode="slow_first_byte", delay=0.4)
+        events = await _collect(client, HELLO)
+        assert isinstance(events[-1], ChatResult)
+
+
+class TestFailures:
+    async def test_http_500_is_unavailable(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.fault = Fault(mode="http_500")
+        with pytest.raises(LLMUnavailable, match="HTTP 500"):
+            await client.chat(HELLO)
+        with pytest.raises(LLMUnavailable, match="HTTP 500"):
+            await _collect(client, HELLO)
+
+    async def test_refused_connection_is_unavailable_with_a_hint(self) -> None:
+        async with client_with(_closed_port_url()) as llm:
+            with pytest.raises(LLMUnavailable, match=r"is not answering.*make llm"):
+                await llm.chat(HELLO)
+
+    async def test_stall_mid_stream_times_out(self, fake_upstream: FakeUpstream) -> None:
+        fake_upstream.fault = Fault(mode="stall", stall=30)
+        async with client_with(fake_upstream.url, timeout=0.5) as llm:
+            started = time.monotonic()
+            with pytest.raises(LLMTimeout):
+                await _collect(llm, HELLO)
+        assert time.monotonic() - started < 3
+
+    async def test_slow_json_answer_times_out(self, fake_upstream: FakeUpstream) -> None:
+        fake_upstream.fault = Fault(mode="delay", delay=5)
+        async with client_with(fake_upstream.url, timeout=0.3) as llm:
+            with pytest.raises(LLMTimeout, match="LLM_TIMEOUT"):
+                await llm.chat(HELLO)
+
+    async def test_stream_cut_midway_is_unavailable_not_a_hang(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.fault = Fault(mode="cut", after_chunks=2)
+        with pytest.raises(LLMUnavailable, match="closed the connection"):
+            await asyncio.wait_for(_collect(client, HELLO), 3)
+
+
+class TestCancellation:
+    async def test_closing_the_stream_disconnects_upstream(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.fault = Fault(mode="stall", stall=30)
+        stream = client.stream(HELLO)
+        assert isinstance(await anext(stream), TextDelta)
+        closed_at = time.monotonic()
+        await stream.aclose()
+        disconnect = await fake_upstream.wait_for_disconnect(within=1)
+        assert disconnect is not None
+        assert disconnect.at - closed_at < 1
+
+    async def test_cancelling_the_task_disconnects_upstream(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.fault = Fault(mode="stall", stall=30)
+        task = asyncio.create_task(_collect(client, HELLO))
+        await asyncio.sleep(0.2)
+        cancelled_at = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        disconnect = await fake_upstream.wait_for_disconnect(within=1)
+        assert disconnect is not None
+        assert disconnect.at - cancelled_at < 1
+
+    async def test_cancelling_a_json_request_disconnects_upstream(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.fault = Fault(mode="delay", delay=30)
+        task = asyncio.create_task(client.chat(HELLO))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await fake_upstream.wait_for_disconnect(within=1) is not None
+
+
+class TestCompletion:
+    async def test_completes_a_raw_prompt_with_extras(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        params = GenerationParams(stop=["\n"], extra={"t_max_predict_ms": 500, "n_probs": 0})
+        result = await client.complete("Once upon", params)
+        assert isinstance(result, CompletionResult)
+        assert result.text == "Echo: Once upon"
+        request = fake_upstream.requests[-1]
+        assert request.path == "/v1/completions"
+        assert request.body["t_max_predict_ms"] == 500
+        assert request.body["cache_prompt"] is True
+        assert request.body["stop"] == ["\n"]
+        assert "chat_template_kwargs" not in request.body
+
+    async def test_streams_a_raw_prompt(self, client: LLMClient) -> None:
+        events = [event async for event in client.stream_complete("Once upon")]
+        assert isinstance(events[-1], CompletionResult)
+        assert "".join(e.text for e in events[:-1] if isinstance(e, TextDelta)) == "Echo: Once upon"
+
+    async def test_falls_back_to_chat_without_a_completions_endpoint(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.completions_endpoint = False
+        result = await client.complete("Once upon")
+        assert result.text == "Echo: Once upon"
+        events = [event async for event in client.stream_complete("Once more")]
+        assert isinstance(events[-1], CompletionResult)
+        assert events[-1].text == "Echo: Once more"
+        assert fake_upstream.requests[-1].path == "/v1/chat/completions"
+
+
+class TestServerInfo:
+    async def test_tokenize(self, client: LLMClient) -> None:
+        assert await client.tokenize("abcdefgh") == [0, 1]
+
+    async def test_tokenize_without_a_tokenizer_is_none(self, fake_upstream: FakeUpstream) -> None:
+        fake_upstream.llama_cpp = False
+        async with client_with(fake_upstream.url) as llm:
+            assert await llm.tokenize("abc") is None
+
+    async def test_slot_context_from_props(self, client: LLMClient) -> None:
+        assert await client.slot_context() == 8192
+
+    async def test_slot_context_falls_back_to_the_setting(
+        self, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.llama_cpp = False
+        async with client_with(fake_upstream.url, slot_context_fallback=2048) as llm:
+            assert await llm.slot_context() == 2048
+
+    async def test_health_ok(self, client: LLMClient, fake_upstream: FakeUpstream) -> None:
+        report = await client.health()
+        assert report.status == "ok"
+        assert report.model == MODEL_ID
+        assert report.slot_context == 8192
+        assert report.server_url == fake_upstream.url
+        assert report.latency_ms is not None
+
+    async def test_health_of_a_dead_server_is_unavailable(self) -> None:
+        async with client_with(_closed_port_url()) as llm:
+            report = await llm.health()
+        assert report.status == "unavailable"
+        assert report.detail is not None
+        assert "make llm" in report.detail

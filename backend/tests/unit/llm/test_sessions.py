@@ -1,0 +1,92 @@
+"""The in-memory session store and per-session locks."""
+
+import asyncio
+
+from app.llm import MemoryLocks, MemoryStore, SessionKey, StoredMessage
+
+KEY = SessionKey("alice", "maze", "s1")
+
+
+class TestMemoryStore:
+    async def test_create_then_get(self) -> None:
+        store = MemoryStore()
+        created = await store.create(KEY, "Be brief.")
+        assert await store.get(KEY) == created
+        assert created.messages == ()
+
+    async def test_create_keeps_an_existing_session(self) -> None:
+        store = MemoryStore()
+        await store.create(KEY, "first")
+        assert (await store.create(KEY, "second")).system_prompt == "first"
+
+    async def test_append_turn_stores_both_messages(self) -> None:
+        store = MemoryStore()
+        await store.create(KEY, "")
+        await store.append_turn(KEY, StoredMessage("user", "hi"), StoredMessage("assistant", "yo"))
+        record = await store.get(KEY)
+        assert record is not None
+        assert [(m.role, m.content) for m in record.messages] == [
+            ("user", "hi"),
+            ("assistant", "yo"),
+        ]
+
+    async def test_append_to_a_deleted_session_is_a_no_op(self) -> None:
+        store = MemoryStore()
+        await store.append_turn(KEY, StoredMessage("user", "hi"), StoredMessage("assistant", "yo"))
+        assert await store.get(KEY) is None
+
+    async def test_set_system_prompt_keeps_history(self) -> None:
+        store = MemoryStore()
+        await store.create(KEY, "old")
+        await store.append_turn(KEY, StoredMessage("user", "hi"), StoredMessage("assistant", "yo"))
+        await store.set_system_prompt(KEY, "new")
+        record = await store.get(KEY)
+        assert record is not None
+        assert record.system_prompt == "new"
+        assert len(record.messages) == 2
+
+    async def test_list_is_scoped_and_titled(self) -> None:
+        store = MemoryStore()
+        await store.create(KEY, "")
+        await store.append_turn(
+            KEY, StoredMessage("user", "x" * 100), StoredMessage("assistant", "y")
+        )
+        await store.create(SessionKey("bob", "maze", "s2"), "")
+        await store.create(SessionKey("alice", "racing", "s3"), "")
+        (summary,) = await store.list("alice", "maze")
+        assert summary.key == KEY
+        assert summary.message_count == 2
+        assert len(summary.title) <= 60
+        assert summary.title.endswith("…")
+
+    async def test_delete(self) -> None:
+        store = MemoryStore()
+        await store.create(KEY, "")
+        assert await store.delete(KEY) is True
+        assert await store.delete(KEY) is False
+
+
+class TestMemoryLocks:
+    async def test_serialises_holders_of_one_key(self) -> None:
+        locks = MemoryLocks()
+        order: list[str] = []
+
+        async def hold(name: str) -> None:
+            async with locks.lock(KEY):
+                order.append(f"{name} in")
+                await asyncio.sleep(0.01)
+                order.append(f"{name} out")
+
+        await asyncio.gather(hold("a"), hold("b"))
+        assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+
+    async def test_other_keys_do_not_wait(self) -> None:
+        locks = MemoryLocks()
+        async with locks.lock(KEY), locks.lock(SessionKey("alice", "maze", "other")):
+            pass
+
+    async def test_entries_are_cleaned_up(self) -> None:
+        locks = MemoryLocks()
+        async with locks.lock(KEY):
+            assert len(locks) == 1
+        assert len(locks) == 0

@@ -1,0 +1,44 @@
+"""Credential functions: token round trip, algorithm pinning, API-key format, rehash."""
+
+import pytest
+from argon2 import PasswordHasher
+
+from app import security
+
+
+class TestAccessTokens:
+    def test_round_trip(self) -> None:
+        token = security.create_access_token("42", secret="k" * 32, minutes=5)
+        assert security.decode_access_token(token, secret="k" * 32) == "42"
+
+    def test_wrong_secret_is_invalid(self) -> None:
+        token = security.create_access_token("42", secret="k" * 32, minutes=5)
+        with pytest.raises(security.InvalidToken):
+            security.decode_access_token(token, secret="x" * 32)
+
+
+class TestApiKeys:
+    def test_generated_key_splits_back_and_matches(self) -> None:
+        new_key = security.generate_api_key()
+        parts = security.split_api_key(new_key.plaintext)
+        assert parts is not None
+        assert parts[0] == new_key.key_id
+        assert security.api_secret_matches(parts[1], new_key.secret_hash)
+
+    @pytest.mark.parametrize("token", ["eyJhbGciOi.x.y", "pp_", "pp_abc", "sk_abc_def"])
+    def test_non_keys_are_not_split(self, token: str) -> None:
+        assert security.split_api_key(token) is None
+
+
+class TestPasswords:
+    def test_outdated_parameters_give_a_new_hash(self) -> None:
+        weak_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash("pw pw 123")
+        check = security.verify_password("pw pw 123", weak_hash)
+        assert check.valid
+        assert check.new_hash is not None
+        assert security.verify_password("pw pw 123", check.new_hash) == security.PasswordCheck(
+            valid=True
+        )
+
+    def test_wrong_password_is_invalid(self) -> None:
+        assert not security.verify_password("nope", security.hash_password("right 123")).valid

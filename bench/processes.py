@@ -1,0 +1,138 @@
+"""Start helper processes for a bench and make sure every one of them stops.
+
+Each process writes its log to a file in the bench's scratch folder (a pipe nobody reads
+would fill up and block it). `ProcessGroup` is a context manager: leaving it, normally or
+through an exception, sends SIGTERM to everything it started, newest first, then SIGKILL
+to whatever is still alive after a grace period.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+STOP_GRACE_S = 15.0
+
+
+class StartError(RuntimeError):
+    """A helper process did not become ready; the message names its log file."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _read_line(stream: IO[str], timeout_s: float) -> str | None:
+    lines: queue.Queue[str] = queue.Queue(maxsize=1)
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout_s)
+    except queue.Empty:
+        return None
+
+
+def wait_http_ok(url: str, timeout_s: float, process: subprocess.Popen[str]) -> None:
+    """Poll `url` until it answers 200; fail early if the process died."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StartError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise StartError(f"{url} did not answer 200 within {timeout_s:.0f} s")
+
+
+@dataclass
+class ProcessGroup:
+    """The processes one bench run started; all stopped on exit."""
+
+    log_dir: Path
+    processes: list[tuple[str, subprocess.Popen[str]]] = field(default_factory=list)
+
+    def start(
+        self,
+        name: str,
+        command: Sequence[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        stdin: bool = False,
+    ) -> subprocess.Popen[str]:
+        """Start `command`; stdout stays a pipe (for a ready line), stderr goes to a log."""
+        log = (self.log_dir / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        log.close()
+        self.processes.append((name, process))
+        return process
+
+    def wait_for_line(self, process: subprocess.Popen[str], prefix: str, timeout_s: float) -> str:
+        """Return the value after `prefix` on the first stdout line that starts with it."""
+        assert process.stdout is not None
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            line = _read_line(process.stdout, left)
+            if line is None:
+                break
+            if not line:
+                raise StartError(f"process exited early; see {self.log_dir}")
+            if line.startswith(prefix):
+                return line[len(prefix) :].strip()
+        raise StartError(f"no {prefix!r} line within {timeout_s:.0f} s; see {self.log_dir}")
+
+    def stop_all(self) -> None:
+        for _name, process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for _name, process in reversed(self.processes):
+            _reap(process)
+        self.processes.clear()
+
+    def __enter__(self) -> ProcessGroup:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop_all()
+
+
+def _reap(process: subprocess.Popen[str]) -> None:
+    try:
+        process.wait(timeout=STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_GRACE_S)
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            stream.close()

@@ -1,0 +1,132 @@
+/**
+ * The one place that knows how to talk to the backend: base URL, bearer token and what a
+ * 401 means. The generated client picks this up through `createClientConfig`
+ * (see openapi-ts.config.ts), and `sse.ts` uses `apiFetch` directly.
+ */
+import { env } from "@/config/env";
+import { tokenStorage } from "@/lib/token-storage";
+import type { CreateClientConfig } from "./client/client.gen";
+
+/** The backend's error shape: `{error, timestamp, code?, details?}`. */
+export interface ErrorBody {
+  error: string;
+  timestamp: number;
+  code?: string;
+  details?: unknown;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** A failed API call, with the server's message ready to show to a person. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly details: unknown;
+
+  constructor(status: number, body: Partial<ErrorBody> | undefined, fallback: string) {
+    super(body?.error ?? fallback);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = body?.code;
+    this.details = body?.details;
+  }
+
+  /** Validation errors from a 400 as `{field: message}` (first message per field). */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (!Array.isArray(this.details)) return out;
+    for (const item of this.details as unknown[]) {
+      if (isFieldError(item) && !(item.field in out)) out[item.field] = item.message;
+    }
+    return out;
+  }
+}
+
+function isFieldError(value: unknown): value is FieldError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as FieldError).field === "string" &&
+    typeof (value as FieldError).message === "string"
+  );
+}
+
+export function isErrorBody(value: unknown): value is ErrorBody {
+  return (
+    typeof value === "object" && value !== null && typeof (value as ErrorBody).error === "string"
+  );
+}
+
+type UnauthorizedHandler = () => void;
+let unauthorizedHandler: UnauthorizedHandler = () => {
+  if (window.location.pathname !== "/login") window.location.assign("/login");
+};
+
+/** The app layer installs a router-aware handler (clear caches, navigate to /login). */
+export function setUnauthorizedHandler(handler: UnauthorizedHandler): void {
+  unauthorizedHandler = handler;
+}
+
+export function apiUrl(path: string): string {
+  return `${env.VITE_API_BASE_URL}${path}`;
+}
+
+/**
+ * `fetch` with the stored bearer token. A 401 on a request that carried our token means the
+ * session is over (expired or revoked): forget the token and send the person to log in.
+ */
+export async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  const token = tokenStorage.get();
+  if (token && !request.headers.has("Authorization")) {
+    request.headers.set("Authorization", `Bearer ${token}`);
+  }
+  const response = await fetch(request);
+  if (response.status === 401 && token) {
+    tokenStorage.clear();
+    unauthorizedHandler();
+  }
+  return response;
+}
+
+/** Read by the generated client when it is created. */
+export const createClientConfig: CreateClientConfig = (config) => ({
+  ...config,
+  baseUrl: env.VITE_API_BASE_URL,
+  fetch: apiFetch,
+});
+
+export const NETWORK_ERROR = "Cannot reach the server. Check your connection and try again.";
+
+interface ClientResult<TData> {
+  data?: TData;
+  error?: unknown;
+  response?: Response;
+}
+
+/**
+ * Turn the generated client's `{data, error, response}` into data or a thrown `ApiError`,
+ * which is what TanStack Query wants from a query or mutation function.
+ */
+export async function unwrap<TData>(call: Promise<ClientResult<TData>>): Promise<TData> {
+  let result: ClientResult<TData>;
+  try {
+    result = await call;
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+    throw new ApiError(0, undefined, NETWORK_ERROR);
+  }
+  if (!result.response) {
+    // The client reports a failed fetch (offline, DNS, CORS) as an error without a response.
+    throw new ApiError(0, undefined, NETWORK_ERROR);
+  }
+  const status = result.response.status;
+  if (result.error !== undefined || !result.response.ok) {
+    const body = isErrorBody(result.error) ? result.error : undefined;
+    throw new ApiError(status, body, `Request failed (HTTP ${status})`);
+  }
+  return result.data as TData;
+}

@@ -1,0 +1,40 @@
+import { Link } from "@tanstack/react-router";
+import { Card } from "@/components/ui/card";
+import { useMe } from "@/features/auth/api";
+import { UserSummary } from "@/features/auth/components/user-summary";
+import { LlmHealthCard } from "@/features/chat/components/llm-health-card";
+
+export function DashboardPage() {
+  const me = useMe();
+  const name = me.data ? me.data.display_name || me.data.email : "";
+  return (
+    <main className="page">
+      <h1>{name ? `Welcome, ${name}` : "Welcome"}</h1>
+      <p className="lead">
+        Write prompts, chat with the model and hand out API keys to your scripts and game clients.
+      </p>
+      <div className="grid">
+        <Card title="Your account">
+          <UserSummary />
+        </Card>
+        <Card title="LLM server">
+          <LlmHealthCard />
+        </Card>
+        <Card title="Get started">
+          <ul className="links">
+            <li>
+              <Link to="/chat">Open the chat</Link> — talk to the model, with history per session.
+            </li>
+            <li>
+              <Link to="/settings/keys">Create an API key</Link> — for REST callers and game
+              clients.
+            </li>
+            <li>
+              <a href="/api/docs">API reference</a> — every endpoint, try it in the browser.
+            </li>
+          </ul>
+        </Card>
+      </div>
+    </main>
+  );
+}

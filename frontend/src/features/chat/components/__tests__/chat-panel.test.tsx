@@ -1,0 +1,156 @@
+import { act, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { editorText, pressKey, typeInEditor } from "@/testing/editor";
+import { json, mockFetch, sseResponse } from "@/testing/fetch-mock";
+import { renderWithProviders } from "@/testing/render";
+import { ChatPanel } from "../chat-panel";
+
+describe("ChatPanel", () => {
+  it("streams an answer and the Stop button aborts it, keeping the partial text", async () => {
+    let streamRequest: Request | undefined;
+    mockFetch([
+      { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },
+      {
+        method: "POST",
+        path: "/api/llm/chat/session",
+        handler: (request) => {
+          streamRequest = request;
+          return sseResponse(request, ['data: {"delta": "The capital"}\n\n']);
+        },
+      },
+    ]);
+    renderWithProviders(<ChatPanel />);
+    const user = userEvent.setup();
+
+    typeInEditor(screen.getByLabelText("Message"), "Which city is the capital of France?");
+    await user.click(screen.getByRole("button", { name: "Send" }));
+
+    const messages = await screen.findByRole("list", { name: "Messages" });
+    expect(await within(messages).findByText("The capital")).toBeInTheDocument();
+    expect(await streamRequest?.clone().json()).toMatchObject({
+      message: "Which city is the capital of France?",
+      stream: true,
+    });
+
+    await user.click(screen.getByRole("button", { name: "Stop" }));
+
+    expect(await within(messages).findByText("stopped")).toBeInTheDocument();
+    expect(streamRequest?.signal.aborted).toBe(true);
+    expect(within(messages).getByText("The capital")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Send" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Stop" })).not.toBeInTheDocument();
+  });
+
+  it("shows the final answer, then continues in the same session", async () => {
+    const bodies: unknown[] = [];
+    mockFetch([
+      { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },
+      {
+        method: "POST",
+        path: "/api/llm/chat/session",
+        handler: async (request) => {
+          bodies.push(await request.clone().json());
+          return sseResponse(
+            request,
+            [
+              'data: {"delta": "Paris"}\n\n',
+              'event: done\ndata: {"session_id": "abc", "response": "The capital of France is Paris.", "usage": {}}\n\n',
+            ],
+            { close: true },
+          );
+        },
+      },
+    ]);
+    renderWithProviders(<ChatPanel />);
+    const user = userEvent.setup();
+
+    await user.type(screen.getByLabelText("System prompt"), "Be brief.");
+    typeInEditor(screen.getByLabelText("Message"), "Capital of France?");
+    pressKey(screen.getByLabelText("Message"), "Enter");
+    expect(await screen.findByText("The capital of France is Paris.")).toBeInTheDocument();
+
+    typeInEditor(screen.getByLabelText("Message"), "And Japan?");
+    pressKey(screen.getByLabelText("Message"), "Enter");
+    await screen.findAllByText("The capital of France is Paris.");
+    await vi.waitFor(() => expect(bodies).toHaveLength(2));
+    expect(bodies[0]).toMatchObject({ system_prompt: "Be brief.", stream: true });
+    expect(bodies[0]).not.toHaveProperty("session_id");
+    expect(bodies[1]).toMatchObject({ session_id: "abc", message: "And Japan?" });
+    expect(bodies[1]).not.toHaveProperty("system_prompt");
+  });
+
+  it("shows an error event inline under the answer", async () => {
+    mockFetch([
+      { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },
+      {
+        method: "POST",
+        path: "/api/llm/chat/session",
+        handler: (request) =>
+          sseResponse(
+            request,
+            ['event: error\ndata: {"error": "LLM server timed out", "timestamp": 1}\n\n'],
+            { close: true },
+          ),
+      },
+    ]);
+    renderWithProviders(<ChatPanel />);
+
+    typeInEditor(screen.getByLabelText("Message"), "Hello");
+    pressKey(screen.getByLabelText("Message"), "Enter");
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("LLM server timed out");
+  });
+
+  it("suggests how the message goes on (message completions); Tab takes it, Enter sends", async () => {
+    const bodies: { completion?: unknown; chat?: unknown }[] = [];
+    mockFetch([
+      { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },
+      {
+        method: "POST",
+        path: "/api/completion/generate",
+        handler: async (request) => {
+          bodies.push({ completion: await request.json() });
+          return json({ completion: " of France?", timestamp: 1 });
+        },
+      },
+      {
+        method: "POST",
+        path: "/api/llm/chat/session",
+        handler: async (request) => {
+          bodies.push({ chat: await request.clone().json() });
+          return sseResponse(request, [], { close: true });
+        },
+      },
+    ]);
+    renderWithProviders(<ChatPanel />);
+    await screen.findByText("No sessions yet.");
+    const input = screen.getByRole("textbox", { name: "Message" });
+
+    typeInEditor(input, "What is the capital");
+    await waitFor(() => expect(document.querySelector(".cm-ghost-text")).not.toBeNull());
+    expect(bodies[0]?.completion).toMatchObject({
+      text: "What is the capital",
+      completion_type: "message",
+    });
+    pressKey(input, "Tab");
+    pressKey(input, "Enter");
+
+    await waitFor(() => expect(bodies).toHaveLength(2));
+    expect(bodies[1]?.chat).toMatchObject({ message: "What is the capital of France?" });
+    expect(editorText(input)).toBe("");
+  });
+
+  it("asks for nothing when ghost text is off", async () => {
+    const spy = mockFetch([
+      { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },
+    ]);
+    renderWithProviders(<ChatPanel ghostText={false} />);
+    await screen.findByText("No sessions yet.");
+    typeInEditor(screen.getByRole("textbox", { name: "Message" }), "Hello there");
+    await act(() => new Promise((resolve) => setTimeout(resolve, 500)));
+    expect(
+      spy.mock.calls.map(([input]) => String(input instanceof Request ? input.url : input)),
+    ).not.toContainEqual(expect.stringContaining("/api/completion"));
+  });
+});

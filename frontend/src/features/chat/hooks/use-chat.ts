@@ -1,0 +1,149 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { chatKeys, sessionHistoryQueryOptions, streamSessionChat } from "../api";
+
+export type MessageStatus = "streaming" | "done" | "stopped" | "error";
+
+export interface ChatEntry {
+  id: string;
+  role: "user" | "assistant" | "system";
+  content: string;
+  status: MessageStatus;
+  error?: string;
+}
+
+let nextId = 0;
+const newId = () => `m${++nextId}`;
+
+function toRole(role: string): ChatEntry["role"] {
+  return role === "assistant" || role === "system" ? role : "user";
+}
+
+/**
+ * The state of one chat: its session, messages and the turn being streamed.
+ * `stop()` aborts the request, which makes the server cancel generation; the partial answer
+ * stays on screen marked "stopped" (the server keeps no partial turn).
+ */
+export function useChat() {
+  const queryClient = useQueryClient();
+  const [sessionId, setSessionId] = useState<string | undefined>(undefined);
+  const [systemPrompt, setSystemPrompt] = useState("");
+  const [messages, setMessages] = useState<ChatEntry[]>([]);
+  const [isStreaming, setIsStreaming] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [isLoading, setIsLoading] = useState(false);
+  const controller = useRef<AbortController | null>(null);
+
+  useEffect(() => () => controller.current?.abort(), []);
+
+  const updateEntry = useCallback((id: string, change: (entry: ChatEntry) => ChatEntry) => {
+    setMessages((list) => list.map((entry) => (entry.id === id ? change(entry) : entry)));
+  }, []);
+
+  const stop = useCallback(() => controller.current?.abort(), []);
+
+  const send = useCallback(
+    async (text: string) => {
+      const message = text.trim();
+      if (!message || controller.current) return;
+      const abort = new AbortController();
+      controller.current = abort;
+      const answerId = newId();
+      setIsStreaming(true);
+      setMessages((list) => [
+        ...list,
+        { id: newId(), role: "user", content: message, status: "done" },
+        { id: answerId, role: "assistant", content: "", status: "streaming" },
+      ]);
+      const prompt = systemPrompt.trim();
+      try {
+        const result = await streamSessionChat(
+          {
+            message,
+            ...(sessionId ? { session_id: sessionId } : {}),
+            ...(!sessionId && prompt ? { system_prompt: prompt } : {}),
+          },
+          {
+            signal: abort.signal,
+            onDelta: (delta) =>
+              updateEntry(answerId, (entry) => ({ ...entry, content: entry.content + delta })),
+          },
+        );
+        if (result.status === "done") {
+          setSessionId(result.done.session_id);
+          updateEntry(answerId, (entry) => ({
+            ...entry,
+            content: result.done.response ?? entry.content,
+            status: "done",
+          }));
+        } else if (result.status === "aborted") {
+          updateEntry(answerId, (entry) => ({ ...entry, status: "stopped" }));
+        } else {
+          updateEntry(answerId, (entry) => ({
+            ...entry,
+            status: "error",
+            error: result.error.error,
+          }));
+        }
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : "The request failed";
+        updateEntry(answerId, (entry) => ({ ...entry, status: "error", error: reason }));
+      } finally {
+        controller.current = null;
+        setIsStreaming(false);
+        void queryClient.invalidateQueries({ queryKey: chatKeys.sessions() });
+      }
+    },
+    [queryClient, sessionId, systemPrompt, updateEntry],
+  );
+
+  const newChat = useCallback(() => {
+    controller.current?.abort();
+    setSessionId(undefined);
+    setSystemPrompt("");
+    setMessages([]);
+    setLoadError(null);
+  }, []);
+
+  const openSession = useCallback(
+    async (id: string) => {
+      controller.current?.abort();
+      setIsLoading(true);
+      setLoadError(null);
+      try {
+        const history = await queryClient.fetchQuery(sessionHistoryQueryOptions(id));
+        setSessionId(history.session_id);
+        setSystemPrompt(history.system_prompt ?? "");
+        setMessages(
+          history.messages
+            .filter((item) => item.role !== "system")
+            .map((item) => ({
+              id: newId(),
+              role: toRole(item.role),
+              content: item.content,
+              status: "done",
+            })),
+        );
+      } catch (error) {
+        setLoadError(error instanceof Error ? error.message : "Could not load the session");
+      } finally {
+        setIsLoading(false);
+      }
+    },
+    [queryClient],
+  );
+
+  return {
+    sessionId,
+    systemPrompt,
+    setSystemPrompt,
+    messages,
+    isStreaming,
+    isLoading,
+    loadError,
+    send,
+    stop,
+    newChat,
+    openSession,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The ghost-text off switch, kept in localStorage so it holds across reloads. Every component
+ * using the hook (and other tabs, through the `storage` event) sees a change at once.
+ */
+import { useCallback, useSyncExternalStore } from "react";
+
+export const GHOST_TEXT_STORAGE_KEY = "prompt-portal.ghost-text-enabled";
+
+const listeners = new Set<() => void>();
+
+function read(): boolean {
+  try {
+    return window.localStorage.getItem(GHOST_TEXT_STORAGE_KEY) !== "false";
+  } catch {
+    return true;
+  }
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  const onStorage = (event: StorageEvent) => {
+    if (event.key === null || event.key === GHOST_TEXT_STORAGE_KEY) listener();
+  };
+  window.addEventListener("storage", onStorage);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener("storage", onStorage);
+  };
+}
+
+export function setGhostTextEnabled(enabled: boolean): void {
+  try {
+    window.localStorage.setItem(GHOST_TEXT_STORAGE_KEY, String(enabled));
+  } catch {
+    // Storage unavailable (private mode, quota): the switch just does not persist.
+  }
+  for (const listener of listeners) listener();
+}
+
+/** `[enabled, setEnabled]`; on unless the person turned it off. */
+export function useGhostTextEnabled(): [boolean, (enabled: boolean) => void] {
+  const enabled = useSyncExternalStore(subscribe, read, () => true);
+  const set = useCallback((value: boolean) => setGhostTextEnabled(value), []);
+  return [enabled, set];
+}

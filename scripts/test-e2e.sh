@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End-to-end tests in a real browser against the real stack:
+#   build the front end → start the embedded LLM (unless LLM_SERVER_URL is set) → start the
+#   backend on a free port with a throwaway SQLite database → wait for /api/health →
+#   run Playwright (frontend/e2e) → stop everything, whatever happened.
+# Extra arguments go to `playwright test` (e.g. `scripts/test-e2e.sh e2e/auth.spec.ts`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+LLM_START_TIMEOUT="${LLM_START_TIMEOUT:-300}"
+BACKEND_START_TIMEOUT="${BACKEND_START_TIMEOUT:-60}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/prompt-portal-e2e.XXXXXX")"
+PIDS=()
+
+cleanup() {
+  local status=$?
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$status" -ne 0 ]; then
+    for log in "$WORK"/*.log; do
+      [ -f "$log" ] || continue
+      echo "----- last lines of $(basename "$log") -----" >&2
+      tail -n 40 "$log" >&2
+    done
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for DESCRIPTION TIMEOUT PID COMMAND...: poll COMMAND until it succeeds, the process dies
+# or the time is up.
+wait_for() {
+  local what="$1" timeout="$2" pid="$3"
+  shift 3
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "error: $what exited before it was ready" >&2
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "error: $what was not ready after ${timeout}s" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+echo "==> Building the front end"
+(
+  cd frontend
+  [ -d node_modules ] || bash "$ROOT/scripts/setup.sh"
+  npm run build
+)
+
+if [ -z "${LLM_SERVER_URL:-}" ]; then
+  echo "==> Starting the embedded LLM server (SmolLM2)"
+  (cd backend && exec "$PYTHON" -m app.llm.runtime serve --model smollm2 --port 0 --exit-with-parent) \
+    >"$WORK/llm.out" 2>"$WORK/llm.log" &
+  PIDS+=("$!")
+  wait_for "the LLM server" "$LLM_START_TIMEOUT" "${PIDS[-1]}" grep -q '^LLM_SERVER_URL=' "$WORK/llm.out"
+  LLM_SERVER_URL="$(sed -n 's/^LLM_SERVER_URL=//p' "$WORK/llm.out" | head -n 1)"
+fi
+echo "    LLM at $LLM_SERVER_URL"
+
+PORT="$(free_port)"
+BASE_URL="http://127.0.0.1:$PORT"
+echo "==> Starting the backend at $BASE_URL"
+(
+  cd backend
+  # Temperature 0 makes the model's answers repeatable, so the specs can check real text.
+  DATABASE_URL="sqlite+aiosqlite:///$WORK/e2e.db" \
+    LLM_SERVER_URL="$LLM_SERVER_URL" \
+    LLM_TEMPERATURE=0 \
+    ENVIRONMENT=development \
+    exec "$PYTHON" -m uvicorn app.main:create_app --factory --host 127.0.0.1 --port "$PORT"
+) >"$WORK/backend.log" 2>&1 &
+PIDS+=("$!")
+wait_for "the backend" "$BACKEND_START_TIMEOUT" "${PIDS[-1]}" curl -fsS "$BASE_URL/api/health"
+
+echo "==> Running Playwright"
+cd frontend
+mkdir -p e2e/screenshots
+E2E_BASE_URL="$BASE_URL" npx --no-install playwright test "$@"

@@ -16,6 +16,7 @@ _CHATTER = re.compile(
 _QUOTES = ('"', "'", "`", "“", "”")
 _MIN_OVERLAP = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+_WORD_END = ".,;:!?"
 
 
 def _drop_echo(completion: str, text: str) -> str:
@@ -47,9 +48,20 @@ def _space_after(text: str, completion: str, *, rewritten: bool) -> str:
         return completion
     if text[-1].isspace():
         return completion.lstrip(" \t")
-    if rewritten and text[-1].isalnum() and completion[0].isalnum():
+    if rewritten and (text[-1].isalnum() or text[-1] in _WORD_END) and completion[0].isalnum():
         return " " + completion
     return completion
+
+
+def _stay_on_the_line(completion: str, kind: CompletionKind) -> str:
+    """Ghost text continues the line the cursor is on.
+
+    Small models often open with a line break; for a one-line kind that would leave nothing
+    after the cut, for prose it would start a new paragraph mid-sentence. Code keeps it.
+    """
+    if kind.name == "code":
+        return completion
+    return completion.lstrip("\r\n")
 
 
 def _cut_at_boundary(completion: str, kind: CompletionKind) -> str:
@@ -67,6 +79,6 @@ def clean_completion(raw: str, *, text: str, kind: CompletionKind) -> str:
     completion = _CHATTER.sub("", raw, count=1)
     if kind.name != "code":
         completion = _unquote(completion)
-    completion = _drop_echo(completion, text)
+    completion = _stay_on_the_line(_drop_echo(completion, text), kind)
     rewritten = completion != raw
     return _space_after(text, _cut_at_boundary(completion, kind), rewritten=rewritten)

@@ -19,6 +19,9 @@ from app.completion.kinds import KINDS, build_prompt
         (" see you soon. Also more", "ok", "message", " see you soon."),
         ('"x" + y', "a = ", "code", '"x" + y'),
         (" trailing text   \n\n", "Intro", "general", " trailing text"),
+        ("\nrecipes for two", "pasta", "search", " recipes for two"),
+        ("\n\nSee you then.", "Thanks for the invite.", "email", " See you then."),
+        ("\n    return x", "def f(x):", "code", "\n    return x"),
     ],
 )
 def test_clean_completion(raw: str, text: str, kind: str, expected: str) -> None:

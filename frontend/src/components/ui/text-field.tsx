@@ -1,32 +1,47 @@
-import { type InputHTMLAttributes, type TextareaHTMLAttributes, useId } from "react";
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  type TextareaHTMLAttributes,
+  useId,
+} from "react";
 
 interface FieldChrome {
   label: string;
   error?: string | undefined;
   hint?: string | undefined;
+  id?: string | undefined;
+  className?: string | undefined;
 }
 
-function describedBy(hintId: string, errorId: string, hint?: string, error?: string) {
-  return [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(" ") || undefined;
+interface ControlAria {
+  id: string;
+  "aria-invalid": true | undefined;
+  "aria-describedby": string | undefined;
 }
 
-export type TextFieldProps = FieldChrome & InputHTMLAttributes<HTMLInputElement>;
-
-/** A labelled input with an optional hint and a field error read out with it. */
-export function TextField({ label, error, hint, id, className, ...rest }: TextFieldProps) {
+/** Label, hint and error around one control, wired so a screen reader reads them with it. */
+function Field({
+  label,
+  error,
+  hint,
+  id,
+  className,
+  control,
+}: FieldChrome & { control: (aria: ControlAria) => ReactNode }) {
   const generated = useId();
-  const inputId = id ?? generated;
-  const hintId = `${inputId}-hint`;
-  const errorId = `${inputId}-error`;
+  const controlId = id ?? generated;
+  const hintId = `${controlId}-hint`;
+  const errorId = `${controlId}-error`;
+  const describedBy =
+    [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(" ") || undefined;
   return (
     <div className={["field", className].filter(Boolean).join(" ")}>
-      <label htmlFor={inputId}>{label}</label>
-      <input
-        id={inputId}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(hintId, errorId, hint, error)}
-        {...rest}
-      />
+      <label htmlFor={controlId}>{label}</label>
+      {control({
+        id: controlId,
+        "aria-invalid": error ? true : undefined,
+        "aria-describedby": describedBy,
+      })}
       {hint ? (
         <p id={hintId} className="field-hint">
           {hint}
@@ -41,32 +56,35 @@ export function TextField({ label, error, hint, id, className, ...rest }: TextFi
   );
 }
 
-export type TextAreaFieldProps = FieldChrome & TextareaHTMLAttributes<HTMLTextAreaElement>;
+export type TextFieldProps = FieldChrome & Omit<InputHTMLAttributes<HTMLInputElement>, "id">;
 
-export function TextAreaField({ label, error, hint, id, className, ...rest }: TextAreaFieldProps) {
-  const generated = useId();
-  const inputId = id ?? generated;
-  const hintId = `${inputId}-hint`;
-  const errorId = `${inputId}-error`;
+/** A labelled input with an optional hint and a field error read out with it. */
+export function TextField({ label, error, hint, id, className, ...rest }: TextFieldProps) {
   return (
-    <div className={["field", className].filter(Boolean).join(" ")}>
-      <label htmlFor={inputId}>{label}</label>
-      <textarea
-        id={inputId}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(hintId, errorId, hint, error)}
-        {...rest}
-      />
-      {hint ? (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={errorId} className="field-error">
-          {error}
-        </p>
-      ) : null}
-    </div>
+    <Field
+      label={label}
+      error={error}
+      hint={hint}
+      id={id}
+      className={className}
+      control={(aria) => <input {...aria} {...rest} />}
+    />
+  );
+}
+
+export type TextAreaFieldProps = FieldChrome &
+  Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "id">;
+
+/** The multi-line twin of {@link TextField}. */
+export function TextAreaField({ label, error, hint, id, className, ...rest }: TextAreaFieldProps) {
+  return (
+    <Field
+      label={label}
+      error={error}
+      hint={hint}
+      id={id}
+      className={className}
+      control={(aria) => <textarea {...aria} {...rest} />}
+    />
   );
 }

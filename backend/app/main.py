@@ -29,8 +29,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    # One INFO line per upstream request would double the log volume of every chat turn.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # One INFO line per upstream request would double the log volume of every chat turn;
+    # Alembic lists its plugins at every start-up.
+    for chatty in ("httpx", "httpx2", "alembic.runtime.plugins"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     app = FastAPI(
         title="Prompt Portal",
         version="0.1.0",

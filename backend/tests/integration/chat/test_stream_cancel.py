@@ -15,6 +15,9 @@ from tests.fixtures.fake_upstream import FakeUpstream, Fault
 
 pytestmark = pytest.mark.integration
 
+# Promised to users: a hang-up stops the upstream generation within 250 ms (seen: 1-2 ms).
+CANCEL_DEADLINE_S = 0.25
+
 
 @pytest.fixture
 def llm_server_url(fake_upstream: FakeUpstream) -> str:
@@ -48,7 +51,7 @@ class TestStreamCancel:
             hung_up = time.monotonic()
         disconnect = await fake_upstream.wait_for_disconnect(within=1.0)
         assert disconnect is not None, "upstream never saw the client go away"
-        assert disconnect.at - hung_up < 1.0
+        assert disconnect.at - hung_up < CANCEL_DEADLINE_S
         await asyncio.sleep(0.2)
         assert [s["message_count"] for s in await sessions_of(http, account)] == [0]
 
@@ -65,4 +68,4 @@ class TestStreamCancel:
         hung_up = time.monotonic()
         disconnect = await fake_upstream.wait_for_disconnect(within=1.0)
         assert disconnect is not None
-        assert disconnect.at - hung_up < 1.0
+        assert disconnect.at - hung_up < CANCEL_DEADLINE_S

@@ -9,6 +9,9 @@ from tests.fixtures.factories import register
 from tests.fixtures.fake_upstream import FakeUpstream, Fault
 
 pytestmark = pytest.mark.integration
+
+# Promised to users: a hang-up stops the upstream generation within 250 ms (seen: 1-2 ms).
+CANCEL_DEADLINE_S = 0.25
 URL = "/api/completion/generate"
 
 
@@ -66,4 +69,4 @@ class TestCancellation:
         disconnect = await fake_upstream.wait_for_disconnect(within=1.0)
         assert disconnect is not None
         assert disconnect.path == "/v1/completions"
-        assert disconnect.at - hung_up < 1.0
+        assert disconnect.at - hung_up < CANCEL_DEADLINE_S

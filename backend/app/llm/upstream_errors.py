@@ -106,7 +106,7 @@ def translate(exc: Exception, server_url: str, timeout: float) -> LLMError:
         return from_status(exc.response, server_url)
     if _is_connect_failure(exc):
         # The person sees "not answering"; the log keeps the transport's own words.
-        logger.warning("LLM server at %s: %r", server_url, list(_chain(exc)))
+        logger.warning("LLM server at %s: %r", server_url, list(_chain(exc))[-1])
         return not_answering(server_url)
     if _is_timeout(exc):
         return LLMTimeout(

@@ -7,6 +7,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 from app.errors import error_body
 
 Scope = MutableMapping[str, Any]
@@ -16,8 +18,21 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class BodyTooLarge(Exception):
-    """Raised inside `receive` when a body without Content-Length grows past the cap."""
+class BodyTooLarge(StarletteHTTPException):
+    """Raised inside `receive` when a body without Content-Length grows past the cap.
+
+    An HTTPException so that FastAPI's body reader passes it on as it is; it turns any
+    other exception raised while reading into a 400 "error parsing the body".
+    """
+
+    code = "payload_too_large"
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, too_large_message(max_bytes))
+
+
+def too_large_message(max_bytes: int) -> str:
+    return f"Request body is larger than {max_bytes} bytes"
 
 
 class BodySizeLimit:
@@ -42,7 +57,7 @@ class BodySizeLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                raise BodyTooLarge
+                raise BodyTooLarge(self.max_bytes)
             return message
 
         try:
@@ -58,8 +73,8 @@ class BodySizeLimit:
         return None
 
     async def _reject(self, send: Send) -> None:
-        message = f"Request body is larger than {self.max_bytes} bytes"
-        body = json.dumps(error_body(message, code="payload_too_large")).encode()
+        message = too_large_message(self.max_bytes)
+        body = json.dumps(error_body(message, code=BodyTooLarge.code)).encode()
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),

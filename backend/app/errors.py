@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.llm.errors import LLMBusy, LLMError, LLMTimeout, LLMUserLimit
+from app.llm.errors import LLMBadResponse, LLMBusy, LLMError, LLMTimeout, LLMUserLimit
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,11 @@ class ServiceUnavailable(AppError):
     code = "unavailable"
 
 
+class BadGateway(AppError):
+    status_code = 502
+    code = "bad_gateway"
+
+
 class GatewayTimeout(AppError):
     status_code = 504
     code = "timeout"
@@ -130,6 +135,9 @@ def llm_error_to_app_error(exc: LLMError) -> AppError:
         return ServiceUnavailable(str(exc), retry_after=exc.retry_after, code="llm_busy")
     if isinstance(exc, LLMTimeout):
         return GatewayTimeout(str(exc), code="llm_timeout")
+    if isinstance(exc, LLMBadResponse):
+        # The server answered, but refused or garbled this request: retrying it will not help.
+        return BadGateway(str(exc), code="llm_bad_response")
     return ServiceUnavailable(str(exc), retry_after=5, code="llm_unavailable")
 
 
@@ -162,7 +170,7 @@ async def _handle_validation(_: Request, exc: Exception) -> JSONResponse:
 
 async def _handle_http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    body = error_body(str(exc.detail), code=f"http_{exc.status_code}")
+    body = error_body(str(exc.detail), code=getattr(exc, "code", None) or f"http_{exc.status_code}")
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 

@@ -53,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         completion_router,
     ):
         app.include_router(router)
+    # Added first, so it runs inside CORS: a 413 carries the CORS headers a browser needs
+    # to read it.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -61,6 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["Retry-After", "X-Cache"],
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     mount_frontend(app, settings.frontend_dist)
     return app

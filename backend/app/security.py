@@ -44,14 +44,28 @@ def verify_password(password: str, password_hash: str) -> PasswordCheck:
     return PasswordCheck(valid=True)
 
 
-def create_access_token(subject: str, *, secret: str, minutes: int) -> str:
+@dataclass(frozen=True)
+class AccessClaims:
+    subject: str
+    # The account's token version when the token was issued; a password change bumps it,
+    # which retires every token issued before.
+    version: int
+
+
+def create_access_token(subject: str, *, secret: str, minutes: int, version: int = 0) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": subject, "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access"}
+    claims = {
+        "sub": subject,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+        "typ": "access",
+        "ver": version,
+    }
     return str(jwt.encode(claims, secret, algorithm=JWT_ALGORITHM))
 
 
-def decode_access_token(token: str, *, secret: str) -> str:
-    """Return the subject of a valid HS256 access token; anything else is `InvalidToken`."""
+def decode_access_token(token: str, *, secret: str) -> AccessClaims:
+    """The claims of a valid HS256 access token; anything else is `InvalidToken`."""
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != JWT_ALGORITHM:
@@ -59,10 +73,10 @@ def decode_access_token(token: str, *, secret: str) -> str:
         claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM])
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
-    subject = claims.get("sub")
-    if claims.get("typ") != "access" or not isinstance(subject, str):
+    subject, version = claims.get("sub"), claims.get("ver", 0)
+    if claims.get("typ") != "access" or not isinstance(subject, str) or type(version) is not int:
         raise InvalidToken("not an access token")
-    return subject
+    return AccessClaims(subject=subject, version=version)
 
 
 @dataclass(frozen=True)

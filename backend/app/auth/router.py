@@ -44,7 +44,7 @@ async def read_login(request: Request) -> LoginRequest:
     else:
         try:
             data = json.loads(await request.body())
-        except json.JSONDecodeError as exc:
+        except ValueError as exc:  # bad JSON, and bytes that are not UTF-8 at all
             raise BadRequest("Request body must be JSON or a login form") from exc
     try:
         return LoginRequest.model_validate(data)

@@ -4,6 +4,7 @@ Argon2 is CPU-heavy, so hashing and verifying run in a worker thread, never on t
 """
 
 import asyncio
+import functools
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -21,8 +22,17 @@ from app.users.schemas import UserCreate, UserUpdate
 
 INVALID_LOGIN = "Invalid email or password"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-# Verifying against a real hash when the email is unknown keeps both answers equally slow.
-_UNKNOWN_USER_HASH = security.hash_password("unknown-user-placeholder-1")
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """Verifying against a real hash when the email is unknown keeps both answers equally
+    slow. Made on first use, in the worker thread, not at import."""
+    return security.hash_password("unknown-user-placeholder-1")
+
+
+def _verify_login(password: str, stored_hash: str | None) -> security.PasswordCheck:
+    return security.verify_password(password, stored_hash or _unknown_user_hash())
 
 
 async def register_user(session: AsyncSession, *, data: UserCreate) -> User:
@@ -56,8 +66,8 @@ async def ensure_admin(session: AsyncSession, *, email: str, password: str) -> N
 async def authenticate_password(session: AsyncSession, *, email: str, password: str) -> User:
     """The account for these credentials; one message for every failure."""
     user = await users.get_by_email(session, email=email)
-    stored_hash = user.password_hash if user else _UNKNOWN_USER_HASH
-    check = await asyncio.to_thread(security.verify_password, password, stored_hash)
+    stored_hash = user.password_hash if user else None
+    check = await asyncio.to_thread(_verify_login, password, stored_hash)
     if user is None or not check.valid or not user.is_active:
         raise Unauthorized(INVALID_LOGIN, code="invalid_credentials")
     if check.new_hash is not None:
@@ -71,6 +81,7 @@ def issue_access_token(*, user: User, settings: Settings) -> TokenRead:
         str(user.id),
         secret=settings.secret_key.get_secret_value(),
         minutes=settings.access_token_minutes,
+        version=user.token_version,
     )
     return TokenRead(access_token=token, expires_in=settings.access_token_minutes * 60)
 
@@ -89,10 +100,15 @@ async def authenticate_bearer(session: AsyncSession, *, token: str, settings: Se
 
 async def _user_for_jwt(session: AsyncSession, *, token: str, settings: Settings) -> User | None:
     try:
-        subject = security.decode_access_token(token, secret=settings.secret_key.get_secret_value())
+        claims = security.decode_access_token(token, secret=settings.secret_key.get_secret_value())
     except security.InvalidToken:
         return None
-    return await users.get_by_id(session, user_id=int(subject)) if subject.isdigit() else None
+    if not claims.subject.isdigit():
+        return None
+    user = await users.get_by_id(session, user_id=int(claims.subject))
+    if user is None or user.token_version != claims.version:
+        return None  # issued before the last password change
+    return user
 
 
 async def _user_for_api_key(session: AsyncSession, *, key_id: str, secret: str) -> User | None:
@@ -127,6 +143,7 @@ async def update_me(session: AsyncSession, *, user: User, data: UserUpdate) -> U
                 details=[{"field": "current_password", "message": "is incorrect"}],
             )
         user.password_hash = await asyncio.to_thread(security.hash_password, data.new_password)
+        user.token_version += 1  # log out every session that knew the old password
     await session.flush()
     return user
 

@@ -8,7 +8,8 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from sse_starlette import ServerSentEvent
 
@@ -21,7 +22,7 @@ from app.errors import BadRequest, RateLimited, ServiceUnavailable
 from app.llm.client import LLMClient
 from app.llm.errors import LLMBusy, LLMError, LLMUserLimit
 from app.llm.limits import ConcurrencyGate
-from app.llm.results import GenerationParams, TextDelta
+from app.llm.results import CompletionEvent, CompletionResult, GenerationParams, TextDelta
 from app.ratelimit import RateLimiter
 from app.sse import delta_event, done_event
 
@@ -46,6 +47,21 @@ class _Job:
     text: str
     params: GenerationParams
     key: str
+    deadline: float  # event-loop time when the budget is spent; the answer is what came by then
+
+
+@dataclass
+class _Generated:
+    """What the model produced so far, and its usage once it finished."""
+
+    pieces: list[str] = field(default_factory=list)
+    result: CompletionResult | None = None
+
+    def stats(self) -> dict[str, Any]:
+        if self.result is None:
+            return {}
+        usage = asdict(self.result.usage) if self.result.usage else None
+        return {"usage": usage, "timings": self.result.timings}
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,7 @@ def _validate(data: CompletionRequest, settings: Settings) -> tuple[CompletionKi
 
 
 async def _job(ctx: CompletionContext, data: CompletionRequest) -> _Job:
+    deadline = asyncio.get_running_loop().time() + ctx.settings.completion_time_budget
     kind, text = _validate(data, ctx.settings)
     max_tokens = min(
         data.max_tokens or 100, kind.max_tokens_cap, ctx.settings.completion_max_tokens
@@ -85,7 +102,7 @@ async def _job(ctx: CompletionContext, data: CompletionRequest) -> _Job:
     key = cache_key(
         kind=kind.name, text=text, temperature=temperature, top_p=top_p, max_tokens=max_tokens
     )
-    return _Job(kind=kind, text=text, params=params, key=key)
+    return _Job(kind=kind, text=text, params=params, key=key, deadline=deadline)
 
 
 async def _is_llama_cpp(client: LLMClient) -> bool:
@@ -105,19 +122,38 @@ def _as_app_error(exc: LLMError) -> RateLimited | ServiceUnavailable:
     )
 
 
-async def _generate(ctx: CompletionContext, job: _Job, owner: str) -> AsyncIterator[str]:
-    """Raw text pieces until the model stops or the time budget runs out."""
+async def _generate(
+    ctx: CompletionContext, job: _Job, owner: str, generated: _Generated
+) -> AsyncIterator[str]:
+    """Raw text pieces until the model stops or the time budget runs out.
+
+    The deadline is applied to each wait separately: a timeout around a ``yield`` would
+    belong to whichever task happens to pull the next piece, and a streamed answer is
+    pulled from more than one.
+    """
     try:
         async with ctx.gate.acquire("completion", owner):
             events = ctx.client.stream_complete(build_prompt(job.kind, job.text), job.params)
             async with contextlib.aclosing(events):
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(ctx.settings.completion_time_budget):
-                        async for event in events:
-                            if isinstance(event, TextDelta):
-                                yield event.text
+                while (event := await _next_event(events, job.deadline)) is not None:
+                    if isinstance(event, TextDelta):
+                        generated.pieces.append(event.text)
+                        yield event.text
+                    else:
+                        generated.result = event
     except LLMError as exc:
         raise _as_app_error(exc) from exc
+
+
+async def _next_event(
+    events: AsyncIterator[CompletionEvent], deadline: float
+) -> CompletionEvent | None:
+    """The next event, or None when the model finished or the budget is spent."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await anext(events)
+    except (StopAsyncIteration, TimeoutError):
+        return None
 
 
 def _log(
@@ -125,13 +161,18 @@ def _log(
 ) -> None:
     logger.info(
         "completion type=%s max_tokens=%s input_len=%d duration_ms=%.0f cache_hit=%s outcome=%s",
-        job.kind.name if job else data.completion_type,
+        job.kind.name if job else _loggable(data.completion_type),
         job.params.max_tokens if job else data.max_tokens,
         len(data.text or ""),
         (time.perf_counter() - started) * 1000,
         cache_hit,
         outcome,
     )
+
+
+def _loggable(value: str | None) -> str:
+    """A client-chosen string fit for one log line: short, and no line breaks."""
+    return repr(value)[:40]
 
 
 async def generate_completion(
@@ -144,8 +185,10 @@ async def generate_completion(
         completion = await ctx.cache.get(job.key)
         cache_hit = completion is not None
         if completion is None:
-            raw = "".join([piece async for piece in _generate(ctx, job, owner)])
-            completion = clean_completion(raw, text=job.text, kind=job.kind)
+            generated = _Generated()
+            async for _piece in _generate(ctx, job, owner, generated):
+                pass
+            completion = clean_completion("".join(generated.pieces), text=job.text, kind=job.kind)
             await ctx.cache.put(job.key, completion)
         outcome = "ok"
         return CompletionOutcome(_response(completion), cache_hit=cache_hit)
@@ -169,21 +212,25 @@ def _response(completion: str) -> CompletionResponse:
 async def stream_completion(
     *, ctx: CompletionContext, owner: str, data: CompletionRequest
 ) -> AsyncIterator[ServerSentEvent]:
-    """Deltas as they arrive, then `done` with the cleaned completion (what to show)."""
-    started, cache_hit, outcome = time.perf_counter(), False, "error"
-    job = await _prepare(ctx, owner, data)
+    """Raw deltas as they arrive (progress), then `done`: the cleaned completion to show.
+
+    The deltas are the model's own words; cleaning (echo, chatter, the cut at a boundary)
+    needs the whole answer, so only `done.completion` is ghost text. `done` also carries
+    `usage` and `timings` when the model ran (not on a cache hit).
+    """
+    started, job, cache_hit, outcome = time.perf_counter(), None, False, "error"
     try:
+        job = await _prepare(ctx, owner, data)
         completion = await ctx.cache.get(job.key)
         cache_hit = completion is not None
+        generated = _Generated()
         if completion is None:
-            pieces = []
-            async for piece in _generate(ctx, job, owner):
-                pieces.append(piece)
+            async for piece in _generate(ctx, job, owner, generated):
                 yield delta_event(piece)
-            completion = clean_completion("".join(pieces), text=job.text, kind=job.kind)
+            completion = clean_completion("".join(generated.pieces), text=job.text, kind=job.kind)
             await ctx.cache.put(job.key, completion)
         outcome = "ok"
-        yield done_event(_response(completion).model_dump())
+        yield done_event({**_response(completion).model_dump(), **generated.stats()})
     except (asyncio.CancelledError, GeneratorExit):
         outcome = "cancelled"
         raise

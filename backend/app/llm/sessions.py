@@ -4,7 +4,8 @@ A turn locks its session for its whole length (two turns racing on one session w
 each miss the other's messages), loads or creates the session, trims the history to the
 token budget (see :mod:`app.llm.trimming`), asks the client, and stores the user message
 and the answer together only when the answer is complete. A cancelled or failed turn
-leaves no trace, so history never holds half an answer.
+stores no message, so history never holds half an answer; the session itself and its
+system prompt are kept, so a retry does not have to send the system prompt again.
 
 The system prompt is set when a session is created. Passing a different one on a later
 turn replaces it for the session (the newest template wins); passing ``None`` keeps it.

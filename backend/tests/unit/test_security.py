@@ -9,7 +9,9 @@ from app import security
 class TestAccessTokens:
     def test_round_trip(self) -> None:
         token = security.create_access_token("42", secret="k" * 32, minutes=5)
-        assert security.decode_access_token(token, secret="k" * 32) == "42"
+        assert security.decode_access_token(token, secret="k" * 32) == security.AccessClaims(
+            subject="42", version=0
+        )
 
     def test_wrong_secret_is_invalid(self) -> None:
         token = security.create_access_token("42", secret="k" * 32, minutes=5)

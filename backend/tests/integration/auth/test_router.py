@@ -1,6 +1,7 @@
 """Accounts over HTTP: register, login (JSON and form), me, password change, API keys."""
 
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -77,6 +78,25 @@ class TestRegister:
         assert response.status_code == 413
         assert_error_shape(response.json())
 
+    async def test_body_over_the_cap_without_length_is_413(self, client: httpx.AsyncClient) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"email": "'
+            for _ in range(200):
+                yield b"a" * 10_000
+            yield b'"}'
+
+        response = await client.post(
+            "/api/auth/register",
+            content=chunks(),
+            headers={"content-type": "application/json", "origin": "http://localhost:5173"},
+        )
+        assert response.status_code == 413
+        body = response.json()
+        assert_error_shape(body)
+        assert body["code"] == "payload_too_large"
+        # Inside CORS, so a browser may read why its upload was refused.
+        assert response.headers["access-control-allow-origin"] == "http://localhost:5173"
+
 
 class TestLogin:
     async def test_json_login_gives_a_working_token(
@@ -90,6 +110,15 @@ class TestLogin:
             account.token, settings.secret_key.get_secret_value(), algorithms=["HS256"]
         )
         assert claims["exp"] - claims["iat"] == settings.access_token_minutes * 60
+
+    async def test_login_body_that_is_not_utf8_is_400(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/api/auth/login",
+            content=b'{"email": "\xff\xfe"}',
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert_error_shape(response.json())
 
     async def test_form_login_works(self, client: httpx.AsyncClient) -> None:
         account = await register(client)
@@ -190,6 +219,28 @@ class TestUpdateMe:
             "/api/auth/login", json={"email": account.email, "password": "brand new 99"}
         )
         assert (old.status_code, new.status_code) == (401, 200)
+
+    async def test_password_change_logs_out_earlier_tokens_but_not_api_keys(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        account = await register(client)
+        key = await client.post("/api/keys", json={"name": "script"}, headers=account.headers)
+        key_headers = {"Authorization": f"Bearer {key.json()['key']}"}
+        changed = await client.patch(
+            "/api/auth/me",
+            json={"current_password": account.password, "new_password": "brand new 99"},
+            headers=account.headers,
+        )
+        assert changed.status_code == 200
+        stale = await client.get("/api/auth/me", headers=account.headers)
+        assert stale.status_code == 401
+        login = await client.post(
+            "/api/auth/login", json={"email": account.email, "password": "brand new 99"}
+        )
+        fresh = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        assert (await client.get("/api/auth/me", headers=fresh)).status_code == 200
+        # Keys are revoked one by one (DELETE /api/keys/{id}), not by a password change.
+        assert (await client.get("/api/auth/me", headers=key_headers)).status_code == 200
 
 
 class TestApiKeys:

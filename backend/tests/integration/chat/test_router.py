@@ -207,6 +207,17 @@ class TestUpstreamFaults:
         sessions = (await client.get("/api/llm/chat/sessions", headers=account.headers)).json()
         assert [s["message_count"] for s in sessions] == [0]
 
+    async def test_request_the_server_refuses_is_502_without_retry_after(
+        self, client: httpx.AsyncClient, account: Account, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.fault = Fault(mode="http_400")
+        response = await say(client, account, "far too long")
+        assert response.status_code == 502
+        body = response.json()
+        assert body["code"] == "llm_bad_response"
+        assert "context size" in body["error"]
+        assert "retry-after" not in response.headers
+
     async def test_stall_past_timeout_is_504(
         self, make_settings, database_url: str, fake_upstream: FakeUpstream
     ) -> None:

@@ -95,9 +95,11 @@ class TestGenerate:
         assert deltas(events) == " jumps over the dog"
         assert events[-1].name == "done"
         assert events[-1].data["completion"] == " jumps over the dog"
+        assert events[-1].data["usage"]["completion_tokens"] > 0
 
+    @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
     async def test_time_budget_answers_with_what_it_has(
-        self, make_settings, fake_upstream: FakeUpstream
+        self, make_settings, fake_upstream: FakeUpstream, stream: bool
     ) -> None:
         fake_upstream.reply = " ".join(["tok"] * 200)
         fake_upstream.fault = Fault(mode="normal", chunk_delay=0.05)
@@ -110,10 +112,16 @@ class TestGenerate:
         ):
             account = await register(http)
             started = time.monotonic()
-            response = await http.post(URL, json={"text": "go"}, headers=account.headers)
+            body = {"text": "go", "stream": stream}
+            async with http.stream("POST", URL, json=body, headers=account.headers) as response:
+                assert response.status_code == 200
+                if stream:
+                    completion = (await read_events(response))[-1].data["completion"]
+                else:
+                    completion = (await response.aread()) and response.json()["completion"]
             elapsed = time.monotonic() - started
-        assert response.status_code == 200
-        assert 0 < len(response.json()["completion"]) < len(fake_upstream.reply)
+        assert 0 < len(completion) < len(fake_upstream.reply)
+        # 200 pieces 50 ms apart would take 10 s; the 0.5 s budget must cut it short.
         assert elapsed < 3
 
 

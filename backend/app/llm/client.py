@@ -46,6 +46,7 @@ from .results import (
     HealthStatus,
     StreamEvent,
     TextDelta,
+    completion_from_chat,
 )
 from .settings import LLMSettings
 from .upstream_errors import START_HINT, is_stale_connection, upstream_errors
@@ -71,16 +72,6 @@ def server_root(url: str) -> str:
 async def _next(iterator: AsyncIterator[T], deadline: float) -> T | None:
     async with asyncio.timeout_at(deadline):
         return await anext(iterator, None)
-
-
-def _as_completion(result: ChatResult) -> CompletionResult:
-    return CompletionResult(
-        text=result.text,
-        model=result.model,
-        usage=result.usage,
-        timings=result.timings,
-        finish_reason=result.finish_reason,
-    )
 
 
 class LLMClient:
@@ -299,7 +290,7 @@ class LLMClient:
                     return completion_result(response)
                 except openai.NotFoundError:
                     self._completions_missing = True
-        return _as_completion(await self.chat([{"role": "user", "content": prompt}], params))
+        return completion_from_chat(await self.chat([{"role": "user", "content": prompt}], params))
 
     async def stream_complete(
         self, prompt: str, params: GenerationParams | None = None
@@ -335,7 +326,7 @@ class LLMClient:
             self.stream([{"role": "user", "content": prompt}], params)
         ) as events:
             async for event in events:
-                yield _as_completion(event) if isinstance(event, ChatResult) else event
+                yield completion_from_chat(event) if isinstance(event, ChatResult) else event
 
     # --- tokens and health --------------------------------------------------------------
 

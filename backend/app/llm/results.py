@@ -7,7 +7,7 @@ it needs and nothing here depends on the ``openai`` package's models.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 ChatMessage = Mapping[str, str]
@@ -76,6 +76,13 @@ StreamEvent = TextDelta | ChatResult
 """What :meth:`LLMClient.stream` yields: deltas, then one :class:`ChatResult`."""
 
 CompletionEvent = TextDelta | CompletionResult
+
+
+def completion_from_chat(result: ChatResult) -> CompletionResult:
+    """A chat answer standing in for a raw completion (servers without /v1/completions)."""
+    return CompletionResult(**{item.name: getattr(result, item.name) for item in fields(result)})
+
+
 """What :meth:`LLMClient.stream_complete` yields: deltas, then one :class:`CompletionResult`."""
 
 HealthStatus = Literal["ok", "degraded", "unavailable"]

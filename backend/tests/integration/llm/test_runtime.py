@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.llm.runtime import URL_LINE_PREFIX, ChecksumMismatchError, sha256_of, verify_checksum
+from app.llm.model_files import ChecksumMismatchError, sha256_of, verify_checksum
+from app.llm.runtime import URL_LINE_PREFIX
 from tests.fixtures.llama_server import (
     BACKEND_DIR,
     LlamaServerPreset,

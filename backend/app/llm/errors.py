@@ -4,7 +4,7 @@
     ├── LLMUnavailable   the server cannot be reached or failed: connection refused, DNS,
     │                    the connection dropped mid-answer, HTTP 5xx (502-504 included)
     ├── LLMTimeout       the server accepted the request but did not finish in time
-    ├── LLMBadResponse   the server answered something unusable: an unparseable body, or a
+    ├── LLMBadResponse   the server answered something unusable: an unparsable body, or a
     │                    4xx other than those handled (context overflow, bad key, bad model)
     ├── LLMCancelled     the generation was stopped before it finished, and the caller wants
     │                    a reply rather than an ``asyncio.CancelledError``

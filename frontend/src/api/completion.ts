@@ -30,6 +30,12 @@ export type CompleteFn = (text: string, signal: AbortSignal) => Promise<string>;
 
 /** Ghost text should be short: a few words to a sentence, quickly. */
 export const GHOST_MAX_TOKENS = 40;
+/**
+ * Only this much of the text before the cursor is sent: the server rejects texts over 10,000
+ * characters (400), which would fail every pause in a long draft, and the model continues from
+ * the end anyway. The editor's cache still keys on the full text.
+ */
+export const COMPLETION_CONTEXT_CHARS = 8_000;
 const UNAVAILABLE_PAUSE_MS = 10_000;
 const MAX_PAUSE_MS = 120_000;
 
@@ -55,6 +61,13 @@ export class CompletionPausedError extends Error {
   }
 }
 
+/** The last `COMPLETION_CONTEXT_CHARS` of `text`, never starting inside a surrogate pair. */
+export function contextFor(text: string): string {
+  if (text.length <= COMPLETION_CONTEXT_CHARS) return text;
+  const tail = text.slice(-COMPLETION_CONTEXT_CHARS);
+  return /^[\uDC00-\uDFFF]/.test(tail) ? tail.slice(1) : tail;
+}
+
 async function generate(
   type: CompletionType,
   text: string,
@@ -67,7 +80,7 @@ async function generate(
   let result: Awaited<ReturnType<typeof CompletionService.generateCompletion>>;
   try {
     result = await CompletionService.generateCompletion({
-      body: { text, completion_type: type, max_tokens: maxTokens, stream: false },
+      body: { text: contextFor(text), completion_type: type, max_tokens: maxTokens, stream: false },
       signal,
     });
   } catch (cause) {

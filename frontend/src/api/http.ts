@@ -74,9 +74,18 @@ export function apiUrl(path: string): string {
   return `${env.VITE_API_BASE_URL}${path}`;
 }
 
+/** Where a 401 means "wrong credentials", not "your session is over". */
+const CREDENTIAL_PATHS = ["/api/auth/login", "/api/auth/register"];
+
+function isCredentialRequest(request: Request): boolean {
+  const { pathname } = new URL(request.url);
+  return CREDENTIAL_PATHS.some((path) => pathname.endsWith(path));
+}
+
 /**
- * `fetch` with the stored bearer token. A 401 on a request that carried our token means the
- * session is over (expired or revoked): forget the token and send the person to log in.
+ * `fetch` with the stored bearer token. A 401 (outside login/registration) means there is no
+ * valid session (expired, revoked or never there): forget the token and send the person to log
+ * in. A late 401 for an older token is ignored once a newer token (a fresh login) is stored.
  */
 export async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const request = new Request(input, init);
@@ -85,9 +94,12 @@ export async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Pr
     request.headers.set("Authorization", `Bearer ${token}`);
   }
   const response = await fetch(request);
-  if (response.status === 401 && token) {
-    tokenStorage.clear();
-    unauthorizedHandler();
+  if (response.status === 401 && !isCredentialRequest(request)) {
+    const current = tokenStorage.get();
+    if (current === null || current === token) {
+      if (current !== null) tokenStorage.clear();
+      unauthorizedHandler();
+    }
   }
   return response;
 }
@@ -98,6 +110,14 @@ export const createClientConfig: CreateClientConfig = (config) => ({
   baseUrl: env.VITE_API_BASE_URL,
   fetch: apiFetch,
 });
+
+function isAbortError(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { name?: unknown }).name === "AbortError"
+  );
+}
 
 export const NETWORK_ERROR = "Cannot reach the server. Check your connection and try again.";
 
@@ -116,11 +136,14 @@ export async function unwrap<TData>(call: Promise<ClientResult<TData>>): Promise
   try {
     result = await call;
   } catch (cause) {
-    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+    if (isAbortError(cause)) throw cause;
     throw new ApiError(0, undefined, NETWORK_ERROR);
   }
   if (!result.response) {
-    // The client reports a failed fetch (offline, DNS, CORS) as an error without a response.
+    // The client reports a failed fetch as an error without a response: an abort (the caller
+    // cancelled, e.g. a query that is no longer needed) stays an abort; anything else
+    // (offline, DNS, CORS) is a network failure.
+    if (isAbortError(result.error)) throw result.error;
     throw new ApiError(0, undefined, NETWORK_ERROR);
   }
   const status = result.response.status;

@@ -32,7 +32,11 @@ export interface LoginSearch {
 
 /** Only same-site paths are followed after login (no open redirects). */
 export function safeRedirect(value: unknown): string | undefined {
-  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//")
+  // "//host" and "/\host" (browsers read a backslash as a slash) would leave the site.
+  return typeof value === "string" &&
+    value.startsWith("/") &&
+    !value.startsWith("//") &&
+    !value.includes("\\")
     ? value
     : undefined;
 }
@@ -112,12 +116,18 @@ export function createAppRouter(queryClient: QueryClient) {
     defaultPreload: "intent",
     scrollRestoration: true,
   });
-  // A 401 on an authenticated call: the session is over, start again at the login page.
-  setUnauthorizedHandler(() => {
+  // The session is over: forget this user's data and start again at the login page.
+  const sendToLogin = () => {
     queryClient.clear();
     const here = router.state.location;
-    if (here.pathname === "/login") return;
+    if (here.pathname === "/login" || here.pathname === "/register") return;
     void router.navigate({ to: "/login", search: { redirect: safeRedirect(here.href) } });
+  };
+  // A 401 on an authenticated call.
+  setUnauthorizedHandler(sendToLogin);
+  // The token went away, e.g. logged out in another tab.
+  tokenStorage.subscribe(() => {
+    if (!tokenStorage.get()) sendToLogin();
   });
   return router;
 }

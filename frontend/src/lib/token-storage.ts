@@ -2,7 +2,7 @@
  * Where the access token (JWT) lives between page loads. A tiny observable store so React
  * can re-render on login/logout (`useSyncExternalStore`) and the HTTP layer can read it.
  */
-const STORAGE_KEY = "prompt-portal.access-token";
+export const TOKEN_STORAGE_KEY = "prompt-portal.access-token";
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -13,7 +13,7 @@ function notify(): void {
 
 function readStorage(): string | null {
   try {
-    return window.localStorage.getItem(STORAGE_KEY);
+    return window.localStorage.getItem(TOKEN_STORAGE_KEY);
   } catch {
     return null;
   }
@@ -24,15 +24,23 @@ export const tokenStorage = {
     return readStorage();
   },
   set(token: string): void {
-    window.localStorage.setItem(STORAGE_KEY, token);
+    window.localStorage.setItem(TOKEN_STORAGE_KEY, token);
     notify();
   },
   clear(): void {
-    window.localStorage.removeItem(STORAGE_KEY);
+    window.localStorage.removeItem(TOKEN_STORAGE_KEY);
     notify();
   },
+  /** Called on every change: in this tab, and in other tabs (through the `storage` event). */
   subscribe(listener: Listener): () => void {
     listeners.add(listener);
-    return () => listeners.delete(listener);
+    const onStorage = (event: StorageEvent) => {
+      if (event.key === null || event.key === TOKEN_STORAGE_KEY) listener();
+    };
+    window.addEventListener("storage", onStorage);
+    return () => {
+      listeners.delete(listener);
+      window.removeEventListener("storage", onStorage);
+    };
   },
 };

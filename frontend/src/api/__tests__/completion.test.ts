@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { json, mockFetch } from "@/testing/fetch-mock";
 import {
+  COMPLETION_CONTEXT_CHARS,
   COMPLETION_TYPES,
   CompletionPausedError,
   completerFor,
+  contextFor,
   GHOST_MAX_TOKENS,
   resetCompletionBackoff,
   retryAfterMs,
@@ -34,6 +36,29 @@ describe("completerFor", () => {
       stream: false,
     });
     expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it("sends only the end of a long text (the server refuses texts over 10,000 characters)", async () => {
+    let body: { text: string } | undefined;
+    mockFetch([
+      {
+        method: "POST",
+        path: "/api/completion/generate",
+        handler: async (request) => {
+          body = (await request.json()) as { text: string };
+          return json({ completion: " end", timestamp: 1 });
+        },
+      },
+    ]);
+    const text = `${"a".repeat(5_000)}${"b".repeat(7_000)} and the`;
+    await expect(completerFor("general")(text, new AbortController().signal)).resolves.toBe(" end");
+    expect(COMPLETION_CONTEXT_CHARS).toBeLessThanOrEqual(10_000);
+    expect(body?.text).toHaveLength(COMPLETION_CONTEXT_CHARS);
+    expect(body?.text).toBe(text.slice(-COMPLETION_CONTEXT_CHARS));
+    // Never half an emoji at the start.
+    expect(contextFor(`😀${"x".repeat(COMPLETION_CONTEXT_CHARS - 1)}`)).toBe(
+      "x".repeat(COMPLETION_CONTEXT_CHARS - 1),
+    );
   });
 
   it("is the same function for the same type (so the editor's cache survives)", () => {

@@ -1,3 +1,5 @@
+import { Alert } from "@/components/ui/alert";
+import { useMe } from "@/features/auth/api";
 import { DraftsPanel } from "@/features/drafts/components/drafts-panel";
 import { GhostTextToggle } from "@/features/settings/components/ghost-text-toggle";
 import { useGhostTextEnabled } from "@/features/settings/hooks/use-ghost-text-enabled";
@@ -5,6 +7,7 @@ import { useGhostTextEnabled } from "@/features/settings/hooks/use-ghost-text-en
 /** Free writing with ghost text, one draft per completion type. */
 export function DraftsPage() {
   const [ghostText] = useGhostTextEnabled();
+  const me = useMe();
   return (
     <main className="page">
       <div className="page-heading">
@@ -15,7 +18,14 @@ export function DraftsPage() {
         Write with suggestions from the model. Tab accepts a suggestion, → or Ctrl+→ takes one word,
         Esc dismisses it.
       </p>
-      <DraftsPanel ghostText={ghostText} />
+      {me.data ? (
+        // Drafts are kept per account; a different account gets a fresh panel.
+        <DraftsPanel key={me.data.id} owner={String(me.data.id)} ghostText={ghostText} />
+      ) : me.isError ? (
+        <Alert>{me.error.message}</Alert>
+      ) : (
+        <p className="muted">Loading…</p>
+      )}
     </main>
   );
 }

@@ -223,7 +223,10 @@ function makeRequester(config: GhostTextConfig) {
         return;
       }
 
+      // The answer belongs to this function's cache, even if another one is current by the time
+      // it arrives (e.g. the completion type changed).
       const complete = config.getComplete();
+      const cache = config.getCache();
       this.timer = setTimeout(() => {
         this.timer = undefined;
         const controller = new AbortController();
@@ -233,7 +236,7 @@ function makeRequester(config: GhostTextConfig) {
           (completion) => {
             if (controller.signal.aborted || this.destroyed) return;
             this.controller = undefined;
-            config.getCache().set(text, completion);
+            cache.set(text, completion);
             config.onStatus("idle");
             this.show(text, completion);
           },

@@ -1,6 +1,7 @@
 /** Accounts: login, registration and the current user, over the generated client. */
 import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AuthService, type TokenRead, type UserCreate, type UserRead } from "@/api/client";
+import { resetCompletionBackoff } from "@/api/completion";
 import { unwrap } from "@/api/http";
 import { tokenStorage } from "@/lib/token-storage";
 
@@ -29,6 +30,8 @@ export function useMe() {
 export async function loginUser(credentials: LoginCredentials): Promise<TokenRead> {
   const token = await unwrap(AuthService.loginUser({ body: credentials }));
   tokenStorage.set(token.access_token);
+  // A pause after a 429/503 belonged to the previous session (its rate limit), not this one.
+  resetCompletionBackoff();
   return token;
 }
 

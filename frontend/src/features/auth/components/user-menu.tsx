@@ -12,6 +12,7 @@ export function UserMenu({ onLogout }: UserMenuProps) {
   const [open, setOpen] = useState(false);
   const menuId = useId();
   const rootRef = useRef<HTMLDivElement>(null);
+  const triggerRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     if (!open) return;
@@ -19,6 +20,8 @@ export function UserMenu({ onLogout }: UserMenuProps) {
       if (event instanceof KeyboardEvent && event.key !== "Escape") return;
       if (event instanceof MouseEvent && rootRef.current?.contains(event.target as Node)) return;
       setOpen(false);
+      // Escape leaves focus where the menu was opened from, not on the page's body.
+      if (event instanceof KeyboardEvent) triggerRef.current?.focus();
     };
     document.addEventListener("mousedown", close);
     document.addEventListener("keydown", close);
@@ -34,8 +37,8 @@ export function UserMenu({ onLogout }: UserMenuProps) {
   return (
     <div className="user-menu" ref={rootRef}>
       <Button
+        ref={triggerRef}
         variant="ghost"
-        aria-haspopup="true"
         aria-expanded={open}
         aria-controls={menuId}
         aria-label={`User menu: ${name}`}

@@ -33,6 +33,8 @@ export function useChat() {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [isLoading, setIsLoading] = useState(false);
   const controller = useRef<AbortController | null>(null);
+  // Bumped by each `openSession` and `newChat`: only the latest one may fill the chat.
+  const loadSeq = useRef(0);
 
   useEffect(() => () => controller.current?.abort(), []);
 
@@ -98,20 +100,24 @@ export function useChat() {
   );
 
   const newChat = useCallback(() => {
+    loadSeq.current += 1;
     controller.current?.abort();
     setSessionId(undefined);
     setSystemPrompt("");
     setMessages([]);
     setLoadError(null);
+    setIsLoading(false);
   }, []);
 
   const openSession = useCallback(
     async (id: string) => {
+      const seq = ++loadSeq.current;
       controller.current?.abort();
       setIsLoading(true);
       setLoadError(null);
       try {
         const history = await queryClient.fetchQuery(sessionHistoryQueryOptions(id));
+        if (seq !== loadSeq.current) return; // another session (or a new chat) was opened since
         setSessionId(history.session_id);
         setSystemPrompt(history.system_prompt ?? "");
         setMessages(
@@ -125,9 +131,10 @@ export function useChat() {
             })),
         );
       } catch (error) {
+        if (seq !== loadSeq.current) return;
         setLoadError(error instanceof Error ? error.message : "Could not load the session");
       } finally {
-        setIsLoading(false);
+        if (seq === loadSeq.current) setIsLoading(false);
       }
     },
     [queryClient],

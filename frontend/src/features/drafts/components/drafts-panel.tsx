@@ -15,11 +15,13 @@ import { TextStats } from "./text-stats";
 interface DraftsPanelProps {
   /** Ghost-text suggestions (the page passes the user's setting). */
   ghostText: boolean;
+  /** Whose drafts these are (the signed-in user's id): each account keeps its own. */
+  owner: string;
 }
 
 /** Pick what kind of text you are writing, then write it with suggestions; autosaved. */
-export function DraftsPanel({ ghostText }: DraftsPanelProps) {
-  const drafts = useDrafts();
+export function DraftsPanel({ ghostText, owner }: DraftsPanelProps) {
+  const drafts = useDrafts(owner);
   const types = useCompletionTypes();
   const complete = useCompletion(drafts.type);
   const selectId = useId();

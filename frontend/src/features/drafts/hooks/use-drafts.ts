@@ -1,11 +1,17 @@
 /**
  * Drafts live in this browser only: one autosaved draft per completion type, plus the type
- * that was open last, in localStorage.
+ * that was open last, in localStorage, under a key per account (so the next person to sign in
+ * on a shared browser does not see them).
  */
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { type CompletionType, isCompletionType } from "@/api/completion";
 
 export const DRAFTS_STORAGE_KEY = "prompt-portal.drafts.v1";
+
+/** The localStorage key of one account's drafts (`owner`: the user's id). */
+export function draftsStorageKey(owner: string): string {
+  return `${DRAFTS_STORAGE_KEY}:${owner}`;
+}
 
 export interface Draft {
   text: string;
@@ -20,9 +26,9 @@ export interface DraftStore {
 
 const EMPTY: DraftStore = { current: "general", drafts: {} };
 
-export function loadDrafts(): DraftStore {
+export function loadDrafts(owner: string): DraftStore {
   try {
-    const raw = window.localStorage.getItem(DRAFTS_STORAGE_KEY);
+    const raw = window.localStorage.getItem(draftsStorageKey(owner));
     if (!raw) return EMPTY;
     const parsed = JSON.parse(raw) as Partial<DraftStore>;
     const drafts: DraftStore["drafts"] = {};
@@ -37,39 +43,36 @@ export function loadDrafts(): DraftStore {
   }
 }
 
-function save(store: DraftStore): boolean {
+function save(owner: string, store: DraftStore): boolean {
   try {
-    window.localStorage.setItem(DRAFTS_STORAGE_KEY, JSON.stringify(store));
+    window.localStorage.setItem(draftsStorageKey(owner), JSON.stringify(store));
     return true;
   } catch {
     return false;
   }
 }
 
-export function useDrafts() {
-  const [store, setStore] = useState<DraftStore>(loadDrafts);
+/** `owner`'s drafts; mount it again (a `key`) when the owner changes. */
+export function useDrafts(owner: string) {
+  const [store, setStore] = useState<DraftStore>(() => loadDrafts(owner));
   const [saveFailed, setSaveFailed] = useState(false);
 
-  const update = useCallback((next: (store: DraftStore) => DraftStore) => {
-    setStore((previous) => {
-      const value = next(previous);
-      setSaveFailed(!save(value));
-      return value;
-    });
-  }, []);
+  useEffect(() => {
+    setSaveFailed(!save(owner, store));
+  }, [owner, store]);
 
   const setType = useCallback(
-    (type: CompletionType) => update((previous) => ({ ...previous, current: type })),
-    [update],
+    (type: CompletionType) => setStore((previous) => ({ ...previous, current: type })),
+    [],
   );
 
   const setText = useCallback(
     (text: string) =>
-      update((previous) => ({
+      setStore((previous) => ({
         ...previous,
         drafts: { ...previous.drafts, [previous.current]: { text, updatedAt: Date.now() } },
       })),
-    [update],
+    [],
   );
 
   const draft = store.drafts[store.current];

@@ -8,7 +8,11 @@ export const GHOST_TEXT_STORAGE_KEY = "prompt-portal.ghost-text-enabled";
 
 const listeners = new Set<() => void>();
 
+/** The choice made in this tab when it could not be saved; it wins over storage until then. */
+let unsaved: boolean | undefined;
+
 function read(): boolean {
+  if (unsaved !== undefined) return unsaved;
   try {
     return window.localStorage.getItem(GHOST_TEXT_STORAGE_KEY) !== "false";
   } catch {
@@ -31,8 +35,10 @@ function subscribe(listener: () => void): () => void {
 export function setGhostTextEnabled(enabled: boolean): void {
   try {
     window.localStorage.setItem(GHOST_TEXT_STORAGE_KEY, String(enabled));
+    unsaved = undefined;
   } catch {
-    // Storage unavailable (private mode, quota): the switch just does not persist.
+    // Storage unavailable (private mode, quota): the switch holds for this session only.
+    unsaved = enabled;
   }
   for (const listener of listeners) listener();
 }

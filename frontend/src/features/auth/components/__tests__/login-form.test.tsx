@@ -1,6 +1,7 @@
 import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
+import { CompletionPausedError, completerFor } from "@/api/completion";
 import { tokenStorage } from "@/lib/token-storage";
 import { json, mockFetch } from "@/testing/fetch-mock";
 import { renderWithProviders } from "@/testing/render";
@@ -53,5 +54,36 @@ describe("LoginForm", () => {
       email: "ada@example.com",
       password: "not-the-password1",
     });
+  });
+
+  it("a new login lifts the suggestion pause left by a 429", async () => {
+    let limited = true;
+    mockFetch([
+      {
+        method: "POST",
+        path: "/api/completion/generate",
+        handler: () =>
+          limited
+            ? json({ error: "Too many requests", timestamp: 1 }, 429)
+            : json({ completion: " there", timestamp: 1 }),
+      },
+      {
+        method: "POST",
+        path: "/api/auth/login",
+        handler: () => json({ access_token: "jwt-456", token_type: "bearer", expires_in: 3600 }),
+      },
+    ]);
+    const complete = completerFor("general");
+    const signal = new AbortController().signal;
+    await expect(complete("Hi", signal)).rejects.toMatchObject({ status: 429 });
+    await expect(complete("Hi", signal)).rejects.toBeInstanceOf(CompletionPausedError);
+
+    const onSuccess = vi.fn();
+    renderWithProviders(<LoginForm onSuccess={onSuccess} />);
+    await fillAndSubmit();
+    await vi.waitFor(() => expect(onSuccess).toHaveBeenCalledOnce());
+
+    limited = false;
+    await expect(complete("Hi", signal)).resolves.toBe(" there");
   });
 });

@@ -141,6 +141,148 @@ describe("ChatPanel", () => {
     expect(editorText(input)).toBe("");
   });
 
+  it("opening A, then B: the slower history of A never replaces B", async () => {
+    const release: Record<string, (response: Response) => void> = {};
+    const history = (id: string, text: string) =>
+      json({
+        session_id: id,
+        system_prompt: null,
+        messages: [
+          { role: "user", content: `Question ${text}` },
+          { role: "assistant", content: `Answer ${text}` },
+        ],
+        created_at: "2025-01-01T00:00:00Z",
+        updated_at: "2025-01-01T00:00:00Z",
+      });
+    const session = (id: string) => ({
+      session_id: id,
+      title: `Session ${id}`,
+      message_count: 2,
+      created_at: "2025-01-01T00:00:00Z",
+      updated_at: "2025-01-01T00:00:00Z",
+    });
+    mockFetch([
+      {
+        method: "GET",
+        path: "/api/llm/chat/sessions",
+        handler: () => json([session("a"), session("b")]),
+      },
+      ...["a", "b"].map((id) => ({
+        method: "GET",
+        path: `/api/llm/chat/session/${id}/history`,
+        handler: () => new Promise<Response>((resolve) => (release[id] = resolve)),
+      })),
+    ]);
+    renderWithProviders(<ChatPanel />);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole("button", { name: /^Session a/ }));
+    await vi.waitFor(() => expect(release.a).toBeDefined());
+    await user.click(screen.getByRole("button", { name: /^Session b/ }));
+    await vi.waitFor(() => expect(release.b).toBeDefined());
+    act(() => release.b?.(history("b", "B")));
+    expect(await screen.findByText("Answer B")).toBeInTheDocument();
+
+    await act(async () => release.a?.(history("a", "A")));
+    await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    expect(screen.getByText("Answer B")).toBeInTheDocument();
+    expect(screen.queryByText("Answer A")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: /^Session b/ })).toHaveAttribute(
+      "aria-current",
+      "true",
+    );
+    expect(screen.queryByText("Loading conversation…")).not.toBeInTheDocument();
+  });
+
+  it("New chat while a session loads stays a new chat", async () => {
+    let release: ((response: Response) => void) | undefined;
+    mockFetch([
+      {
+        method: "GET",
+        path: "/api/llm/chat/sessions",
+        handler: () =>
+          json([
+            {
+              session_id: "a",
+              title: "Session a",
+              message_count: 2,
+              created_at: "2025-01-01T00:00:00Z",
+              updated_at: "2025-01-01T00:00:00Z",
+            },
+          ]),
+      },
+      {
+        method: "GET",
+        path: "/api/llm/chat/session/a/history",
+        handler: () => new Promise<Response>((resolve) => (release = resolve)),
+      },
+    ]);
+    renderWithProviders(<ChatPanel />);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole("button", { name: /^Session a/ }));
+    await vi.waitFor(() => expect(release).toBeDefined());
+    expect(screen.getByText("Loading conversation…")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "New chat" }));
+    expect(screen.queryByText("Loading conversation…")).not.toBeInTheDocument();
+
+    await act(async () =>
+      release?.(
+        json({
+          session_id: "a",
+          system_prompt: "Be terse.",
+          messages: [{ role: "assistant", content: "Old answer" }],
+          created_at: "2025-01-01T00:00:00Z",
+          updated_at: "2025-01-01T00:00:00Z",
+        }),
+      ),
+    );
+    await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    expect(screen.queryByText("Old answer")).not.toBeInTheDocument();
+    expect(screen.getByText("No messages yet. Say hello below.")).toBeInTheDocument();
+    expect(screen.getByLabelText("System prompt")).toHaveValue("");
+  });
+
+  it("announces an answer once it is finished, not chunk by chunk", async () => {
+    let finish: (() => void) | undefined;
+    mockFetch([
+      { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },
+      {
+        method: "POST",
+        path: "/api/llm/chat/session",
+        handler: () => {
+          const encoder = new TextEncoder();
+          const body = new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(encoder.encode('data: {"delta": "Par"}\n\n'));
+              finish = () => {
+                controller.enqueue(
+                  encoder.encode(
+                    'event: done\ndata: {"session_id": "s1", "response": "Paris.", "usage": {}}\n\n',
+                  ),
+                );
+                controller.close();
+              };
+            },
+          });
+          return new Response(body, { headers: { "Content-Type": "text/event-stream" } });
+        },
+      },
+    ]);
+    renderWithProviders(<ChatPanel />);
+    const announcer = screen.getByTestId("chat-announcer");
+    expect(announcer).toHaveAttribute("aria-live", "polite");
+
+    typeInEditor(screen.getByLabelText("Message"), "Capital of France?");
+    pressKey(screen.getByLabelText("Message"), "Enter");
+    const messages = await screen.findByRole("list", { name: "Messages" });
+    expect(await within(messages).findByText("Par")).toBeInTheDocument();
+    expect(announcer).toBeEmptyDOMElement();
+
+    act(() => finish?.());
+    await waitFor(() => expect(announcer).toHaveTextContent("Assistant: Paris."));
+  });
+
   it("asks for nothing when ghost text is off", async () => {
     const spy = mockFetch([
       { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },

@@ -1,7 +1,7 @@
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
-import { DRAFTS_STORAGE_KEY } from "@/features/drafts/hooks/use-drafts";
+import { describe, expect, it, vi } from "vitest";
+import { draftsStorageKey } from "@/features/drafts/hooks/use-drafts";
 import { editorText, pressKey, typeInEditor } from "@/testing/editor";
 import { json, mockFetch } from "@/testing/fetch-mock";
 import { renderWithProviders } from "@/testing/render";
@@ -37,7 +37,7 @@ describe("DraftsPanel", () => {
   it("offers the server's completion types and asks with the chosen one", async () => {
     const bodies: unknown[] = [];
     mockApi(bodies);
-    renderWithProviders(<DraftsPanel ghostText />);
+    renderWithProviders(<DraftsPanel ghostText owner="1" />);
     const user = userEvent.setup();
 
     const select = screen.getByLabelText("Completion type");
@@ -64,20 +64,20 @@ describe("DraftsPanel", () => {
 
   it("keeps one draft per type in this browser", async () => {
     mockApi();
-    const first = renderWithProviders(<DraftsPanel ghostText={false} />);
+    const first = renderWithProviders(<DraftsPanel ghostText={false} owner="1" />);
     const user = userEvent.setup();
 
     typeInEditor(screen.getByRole("textbox", { name: "Draft" }), "A general note");
     await user.selectOptions(screen.getByLabelText("Completion type"), "code");
     expect(editorText(screen.getByRole("textbox", { name: "Draft" }))).toBe("");
     typeInEditor(screen.getByRole("textbox", { name: "Draft" }), "def main():");
-    expect(JSON.parse(window.localStorage.getItem(DRAFTS_STORAGE_KEY) ?? "{}")).toMatchObject({
+    expect(JSON.parse(window.localStorage.getItem(draftsStorageKey("1")) ?? "{}")).toMatchObject({
       current: "code",
       drafts: { general: { text: "A general note" }, code: { text: "def main():" } },
     });
     first.unmount();
 
-    renderWithProviders(<DraftsPanel ghostText={false} />);
+    renderWithProviders(<DraftsPanel ghostText={false} owner="1" />);
     expect(screen.getByLabelText("Completion type")).toHaveValue("code");
     expect(editorText(screen.getByRole("textbox", { name: "Draft" }))).toBe("def main():");
     await user.selectOptions(screen.getByLabelText("Completion type"), "general");
@@ -86,6 +86,37 @@ describe("DraftsPanel", () => {
     await user.click(screen.getByRole("button", { name: "Clear" }));
     expect(editorText(screen.getByRole("textbox", { name: "Draft" }))).toBe("");
     expect(screen.getByTestId("draft-stats")).toHaveTextContent("0 words · 0 characters");
+  });
+
+  it("keeps each account's drafts to itself", async () => {
+    mockApi();
+    const first = renderWithProviders(<DraftsPanel ghostText={false} owner="1" />);
+    typeInEditor(screen.getByRole("textbox", { name: "Draft" }), "Private note of user 1");
+    await waitFor(() =>
+      expect(window.localStorage.getItem(draftsStorageKey("1"))).toContain("Private note"),
+    );
+    first.unmount();
+
+    const second = renderWithProviders(<DraftsPanel ghostText={false} owner="2" />);
+    expect(editorText(screen.getByRole("textbox", { name: "Draft" }))).toBe("");
+    expect(screen.getByRole("button", { name: "Clear" })).toBeDisabled();
+    second.unmount();
+
+    renderWithProviders(<DraftsPanel ghostText={false} owner="1" />);
+    expect(editorText(screen.getByRole("textbox", { name: "Draft" }))).toBe(
+      "Private note of user 1",
+    );
+  });
+
+  it("says so when the draft cannot be saved", async () => {
+    mockApi();
+    renderWithProviders(<DraftsPanel ghostText={false} owner="1" />);
+    vi.spyOn(Storage.prototype, "setItem").mockImplementation(() => {
+      throw new DOMException("Quota exceeded", "QuotaExceededError");
+    });
+    typeInEditor(screen.getByRole("textbox", { name: "Draft" }), "Too much");
+    expect(await screen.findByText("Could not save in this browser.")).toBeInTheDocument();
+    expect(editorText(screen.getByRole("textbox", { name: "Draft" }))).toBe("Too much");
   });
 
   it("counts words and characters", () => {

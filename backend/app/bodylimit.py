@@ -28,11 +28,7 @@ class BodyTooLarge(StarletteHTTPException):
     code = "payload_too_large"
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, too_large_message(max_bytes))
-
-
-def too_large_message(max_bytes: int) -> str:
-    return f"Request body is larger than {max_bytes} bytes"
+        super().__init__(413, f"Request body is larger than {max_bytes} bytes")
 
 
 class BodySizeLimit:
@@ -73,8 +69,8 @@ class BodySizeLimit:
         return None
 
     async def _reject(self, send: Send) -> None:
-        message = too_large_message(self.max_bytes)
-        body = json.dumps(error_body(message, code=BodyTooLarge.code)).encode()
+        refusal = BodyTooLarge(self.max_bytes)
+        body = json.dumps(error_body(refusal.detail, code=refusal.code)).encode()
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),

@@ -19,7 +19,7 @@ from app.completion.kinds import KINDS, CompletionKind, build_prompt
 from app.completion.schemas import CompletionRequest, CompletionResponse
 from app.config import Settings
 from app.errors import BadRequest, RateLimited, ServiceUnavailable
-from app.llm.client import LLMClient
+from app.llm.client import LLMClient, next_before
 from app.llm.errors import LLMBusy, LLMError, LLMUserLimit
 from app.llm.limits import ConcurrencyGate
 from app.llm.results import CompletionEvent, CompletionResult, GenerationParams, TextDelta
@@ -125,12 +125,7 @@ def _as_app_error(exc: LLMError) -> RateLimited | ServiceUnavailable:
 async def _generate(
     ctx: CompletionContext, job: _Job, owner: str, generated: _Generated
 ) -> AsyncIterator[str]:
-    """Raw text pieces until the model stops or the time budget runs out.
-
-    The deadline is applied to each wait separately: a timeout around a ``yield`` would
-    belong to whichever task happens to pull the next piece, and a streamed answer is
-    pulled from more than one.
-    """
+    """Raw text pieces until the model stops or the time budget runs out."""
     try:
         async with ctx.gate.acquire("completion", owner):
             events = ctx.client.stream_complete(build_prompt(job.kind, job.text), job.params)
@@ -149,11 +144,9 @@ async def _next_event(
     events: AsyncIterator[CompletionEvent], deadline: float
 ) -> CompletionEvent | None:
     """The next event, or None when the model finished or the budget is spent."""
-    try:
-        async with asyncio.timeout_at(deadline):
-            return await anext(events)
-    except (StopAsyncIteration, TimeoutError):
-        return None
+    with contextlib.suppress(TimeoutError):
+        return await next_before(events, deadline)
+    return None
 
 
 def _log(

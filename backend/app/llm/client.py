@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -49,7 +49,7 @@ from .results import (
     completion_from_chat,
 )
 from .settings import LLMSettings
-from .upstream_errors import START_HINT, is_stale_connection, upstream_errors
+from .upstream_errors import START_HINT, resend_if_stale, upstream_errors
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -69,7 +69,12 @@ def server_root(url: str) -> str:
     return root.removesuffix("/v1")
 
 
-async def _next(iterator: AsyncIterator[T], deadline: float) -> T | None:
+async def next_before(iterator: AsyncIterator[T], deadline: float) -> T | None:
+    """The iterator's next item, ``None`` at its end; ``TimeoutError`` past ``deadline``.
+
+    The deadline covers one wait, not a ``yield``: a timeout around a ``yield`` would belong
+    to whichever task pulls the next item, and a streamed answer is pulled from more than one.
+    """
     async with asyncio.timeout_at(deadline):
         return await anext(iterator, None)
 
@@ -142,16 +147,6 @@ class LLMClient:
         except LLMUnavailable:
             self._forget_server()
             raise
-
-    async def _send(self, request: Callable[[], Awaitable[T]]) -> T:
-        """Send, and once more if the pooled connection was closed under us (nothing sent)."""
-        try:
-            return await request()
-        except openai.APIConnectionError as exc:
-            if not is_stale_connection(exc):
-                raise
-            logger.info("LLM server at %s closed a pooled connection; resending", self._root)
-            return await request()
 
     def _forget_server(self) -> None:
         self._server = None
@@ -236,10 +231,11 @@ class LLMClient:
         body = self._body(info, params, chat=True)
         with self._errors():
             async with asyncio.timeout(self._settings.timeout):
-                response = await self._send(
+                response = await resend_if_stale(
                     lambda: self._openai.chat.completions.create(
                         messages=cast(Any, list(messages)), stream=False, **body
-                    )
+                    ),
+                    self._root,
                 )
         return chat_result(response, strip=self._settings.skip_thinking)
 
@@ -253,17 +249,18 @@ class LLMClient:
         deadline = self._deadline()
         with self._errors():
             async with asyncio.timeout_at(deadline):
-                upstream = await self._send(
+                upstream = await resend_if_stale(
                     lambda: self._openai.chat.completions.create(
                         messages=cast(Any, list(messages)),
                         stream=True,
                         stream_options={"include_usage": True},
                         **body,
-                    )
+                    ),
+                    self._root,
                 )
             async with upstream:
                 chunks = aiter(upstream)
-                while (chunk := await _next(chunks, deadline)) is not None:
+                while (chunk := await next_before(chunks, deadline)) is not None:
                     if text := accumulator.add_chat(chunk):
                         yield TextDelta(text)
         if tail := accumulator.flush():
@@ -282,10 +279,11 @@ class LLMClient:
             with self._errors():
                 try:
                     async with asyncio.timeout(self._settings.timeout):
-                        response = await self._send(
+                        response = await resend_if_stale(
                             lambda: self._openai.completions.create(
                                 prompt=prompt, stream=False, **body
-                            )
+                            ),
+                            self._root,
                         )
                     return completion_result(response)
                 except openai.NotFoundError:
@@ -303,13 +301,14 @@ class LLMClient:
             with self._errors():
                 try:
                     async with asyncio.timeout_at(deadline):
-                        upstream = await self._send(
+                        upstream = await resend_if_stale(
                             lambda: self._openai.completions.create(
                                 prompt=prompt,
                                 stream=True,
                                 stream_options={"include_usage": True},
                                 **body,
-                            )
+                            ),
+                            self._root,
                         )
                 except openai.NotFoundError:
                     self._completions_missing = True
@@ -317,7 +316,7 @@ class LLMClient:
                     accumulator = StreamAccumulator(info.model, strip=False)
                     async with upstream:
                         chunks = aiter(upstream)
-                        while (chunk := await _next(chunks, deadline)) is not None:
+                        while (chunk := await next_before(chunks, deadline)) is not None:
                             if text := accumulator.add_completion(chunk):
                                 yield TextDelta(text)
                     yield accumulator.result(CompletionResult)

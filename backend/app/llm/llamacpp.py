@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx2
 
-from .upstream_errors import from_status, upstream_errors
+from .upstream_errors import from_status, resend_if_stale, upstream_errors
 
 
 class LlamaCppEndpoints:
@@ -30,12 +30,15 @@ class LlamaCppEndpoints:
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> httpx2.Response:
         with upstream_errors(self._root, self._timeout):
-            return await self._http.request(
-                method,
-                self._root + path,
-                json=body,
-                headers=self._headers,
-                timeout=self._timeout,
+            return await resend_if_stale(
+                lambda: self._http.request(
+                    method,
+                    self._root + path,
+                    json=body,
+                    headers=self._headers,
+                    timeout=self._timeout,
+                ),
+                self._root,
             )
 
     async def _json(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any | None:

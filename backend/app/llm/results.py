@@ -76,13 +76,6 @@ StreamEvent = TextDelta | ChatResult
 """What :meth:`LLMClient.stream` yields: deltas, then one :class:`ChatResult`."""
 
 CompletionEvent = TextDelta | CompletionResult
-
-
-def completion_from_chat(result: ChatResult) -> CompletionResult:
-    """A chat answer standing in for a raw completion (servers without /v1/completions)."""
-    return CompletionResult(**{item.name: getattr(result, item.name) for item in fields(result)})
-
-
 """What :meth:`LLMClient.stream_complete` yields: deltas, then one :class:`CompletionResult`."""
 
 HealthStatus = Literal["ok", "degraded", "unavailable"]
@@ -98,3 +91,8 @@ class HealthReport:
     latency_ms: float | None
     slot_context: int | None
     detail: str | None = None
+
+
+def completion_from_chat(result: ChatResult) -> CompletionResult:
+    """A chat answer standing in for a raw completion (servers without /v1/completions)."""
+    return CompletionResult(**{item.name: getattr(result, item.name) for item in fields(result)})

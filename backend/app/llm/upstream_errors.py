@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
 
 import httpx2
 import openai
@@ -17,6 +18,7 @@ import openai
 from .errors import LLMBadResponse, LLMBusy, LLMError, LLMTimeout, LLMUnavailable
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 START_HINT = "start it with `make llm` or set LLM_SERVER_URL"
 
@@ -44,12 +46,24 @@ def _is_connect_failure(exc: BaseException) -> bool:
 
 
 def is_stale_connection(exc: BaseException) -> bool:
-    """A pooled keep-alive connection the server had already closed: nothing was sent.
+    """A pooled keep-alive connection the server had already closed: nothing was sent."""
+    return any(isinstance(link, ConnectionResetError) for link in _chain(exc))
+
+
+async def resend_if_stale(request: Callable[[], Awaitable[T]], server_url: str) -> T:
+    """Send, and once more if the pooled connection was closed under us.
 
     llama.cpp's HTTP server may close an idle connection at any moment; the client only
-    learns it when writing the next request on it, which is safe to send again.
+    learns it when writing the next request on it, which is then safe to send again. Every
+    upstream call, through ``openai`` or to llama.cpp's own endpoints, goes through here.
     """
-    return any(isinstance(link, ConnectionResetError) for link in _chain(exc))
+    try:
+        return await request()
+    except (openai.APIConnectionError, httpx2.TransportError) as exc:
+        if not is_stale_connection(exc):
+            raise
+        logger.info("LLM server at %s closed a pooled connection; resending", server_url)
+        return await request()
 
 
 def _is_timeout(exc: BaseException) -> bool:

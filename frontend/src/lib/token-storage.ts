@@ -2,6 +2,8 @@
  * Where the access token (JWT) lives between page loads. A tiny observable store so React
  * can re-render on login/logout (`useSyncExternalStore`) and the HTTP layer can read it.
  */
+import { subscribeToStorageKey } from "./storage-subscription";
+
 export const TOKEN_STORAGE_KEY = "prompt-portal.access-token";
 
 type Listener = () => void;
@@ -33,14 +35,6 @@ export const tokenStorage = {
   },
   /** Called on every change: in this tab, and in other tabs (through the `storage` event). */
   subscribe(listener: Listener): () => void {
-    listeners.add(listener);
-    const onStorage = (event: StorageEvent) => {
-      if (event.key === null || event.key === TOKEN_STORAGE_KEY) listener();
-    };
-    window.addEventListener("storage", onStorage);
-    return () => {
-      listeners.delete(listener);
-      window.removeEventListener("storage", onStorage);
-    };
+    return subscribeToStorageKey(TOKEN_STORAGE_KEY, listeners, listener);
   },
 };

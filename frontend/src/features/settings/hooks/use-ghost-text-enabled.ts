@@ -3,6 +3,7 @@
  * using the hook (and other tabs, through the `storage` event) sees a change at once.
  */
 import { useCallback, useSyncExternalStore } from "react";
+import { subscribeToStorageKey } from "@/lib/storage-subscription";
 
 export const GHOST_TEXT_STORAGE_KEY = "prompt-portal.ghost-text-enabled";
 
@@ -21,15 +22,7 @@ function read(): boolean {
 }
 
 function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  const onStorage = (event: StorageEvent) => {
-    if (event.key === null || event.key === GHOST_TEXT_STORAGE_KEY) listener();
-  };
-  window.addEventListener("storage", onStorage);
-  return () => {
-    listeners.delete(listener);
-    window.removeEventListener("storage", onStorage);
-  };
+  return subscribeToStorageKey(GHOST_TEXT_STORAGE_KEY, listeners, listener);
 }
 
 export function setGhostTextEnabled(enabled: boolean): void {

@@ -11,6 +11,15 @@ from tests.fixtures.factories import register
 from tests.fixtures.sse import deltas, read_events
 
 pytestmark = pytest.mark.integration
+MANY_TOKENS = 2000
+
+
+async def _metric(llama_url: str, name: str) -> float:
+    """One counter or gauge from llama.cpp's Prometheus `/metrics`."""
+    async with httpx.AsyncClient(timeout=5) as http:
+        text = (await http.get(f"{llama_url}/metrics")).text
+    prefix = f"llamacpp:{name} "
+    return next(float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix))
 
 
 class TestTinyModel:
@@ -43,6 +52,30 @@ class TestTinyModel:
         listed = (await client.get("/api/llm/chat/sessions", headers=account.headers)).json()
         assert sorted(s["session_id"] for s in listed) == sorted(ids)
         assert all(s["message_count"] == 2 for s in listed)
+
+    async def test_hanging_up_mid_stream_stops_the_generation(
+        self, live_server: str, tiny_llama_url: str
+    ) -> None:
+        async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
+            account = await register(http)
+            predicted_before = await _metric(tiny_llama_url, "tokens_predicted_total")
+            body = {"message": "go on forever", "stream": True, "max_tokens": MANY_TOKENS}
+            async with http.stream(
+                "POST", "/api/llm/chat/session", json=body, headers=account.headers
+            ) as response:
+                async for line in response.aiter_lines():
+                    if line.startswith("data:"):
+                        break
+            # The tiny model makes ~600 tokens/s here: all of them would take seconds.
+            for _ in range(100):
+                if await _metric(tiny_llama_url, "requests_processing") == 0:
+                    break
+                await asyncio.sleep(0.01)
+            assert await _metric(tiny_llama_url, "requests_processing") == 0
+            predicted = await _metric(tiny_llama_url, "tokens_predicted_total") - predicted_before
+            assert predicted < MANY_TOKENS / 2
+            sessions = (await http.get("/api/llm/chat/sessions", headers=account.headers)).json()
+            assert [s["message_count"] for s in sessions] == [0]
 
     @pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
     async def test_session_survives_a_restart(self, make_settings, database_url: str) -> None:

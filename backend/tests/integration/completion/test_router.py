@@ -1,5 +1,6 @@
 """`POST /api/completion/generate`: the seed's contract, errors with exact messages, limits."""
 
+import logging
 import time
 
 import httpx
@@ -123,6 +124,27 @@ class TestGenerate:
         assert 0 < len(completion) < len(fake_upstream.reply)
         # 200 pieces 50 ms apart would take 10 s; the 0.5 s budget must cut it short.
         assert elapsed < 3
+
+
+class TestRequestLog:
+    async def test_one_line_per_request_with_type_size_cache_and_outcome(
+        self, client: httpx.AsyncClient, account: Account, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO, logger="app.completion.service")
+        body = {"text": "Dear team,", "completion_type": "email", "max_tokens": 20}
+        for _ in range(2):
+            assert (await client.post(URL, json=body, headers=account.headers)).status_code == 200
+        bad = {"text": "x", "completion_type": "haiku\nforged line"}
+        assert (await client.post(URL, json=bad, headers=account.headers)).status_code == 400
+        lines = [r.getMessage() for r in caplog.records if r.name == "app.completion.service"]
+        assert len(lines) == 3
+        first, second, rejected = lines
+        for line in (first, second):
+            assert "type=email max_tokens=20 input_len=10 duration_ms=" in line
+        assert first.endswith("cache_hit=False outcome=ok")
+        assert second.endswith("cache_hit=True outcome=ok")
+        assert rejected.endswith("outcome=error")
+        assert "\n" not in rejected
 
 
 class TestSeedErrors:

@@ -1,5 +1,6 @@
 @echo off
-REM Prepare the LLM side of Prompt Portal on Windows (Python 3.11+ on PATH).
+REM Prepare Prompt Portal on Windows (Python 3.11+ on PATH): .venv, backend\.env, the model.
+REM Starts nothing and builds no web UI; it prints the commands that start the LLM and the API.
 REM To use a GPU llama-server instead, set LLM_SERVER_URL in backend\.env, e.g.
 REM   llama-server -m your-model.gguf --port 8080 -np 4 -c 32768
 REM   LLM_SERVER_URL=http://localhost:8080

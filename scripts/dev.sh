@@ -3,6 +3,6 @@
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh
 trap 'kill 0' EXIT
-(cd backend && "$PY" -m uvicorn app.main:create_app --factory --reload --port 8000) &
+(cd backend && "$PY" -m app.server --reload --access-log --port 8000) &
 (cd frontend && npm run dev) &
 wait

@@ -41,7 +41,6 @@ cat <<MSG
 
 MSG
 cd backend
-"$PY" -m uvicorn app.main:create_app --factory --host "$HOST" --port "$PORT" \
-  --loop uvloop --http httptools --no-access-log &
+"$PY" -m app.server --host "$HOST" --port "$PORT" &
 PIDS+=("$!")
 wait "${PIDS[-1]}"

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
+from limits import parse
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     database_url: str = f"sqlite+aiosqlite:///{BACKEND_DIR / 'data' / 'portal.db'}"
+    database_pool_size: int = Field(default=5, ge=1, le=1000)
+    database_max_overflow: int = Field(default=10, ge=0, le=1000)
     redis_url: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:5173"]
     admin_email: str | None = None
@@ -35,6 +38,25 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     frontend_dist: Path = REPO_DIR / "frontend" / "dist"
     log_level: str = "INFO"
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds a connection has to send a complete request head (line and "
+        "headers) before it is closed, so stalled clients cannot hold connections.",
+    )
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a checked bearer token is trusted without a database read; "
+        "changes made through another worker take at most this long to apply. 0 disables.",
+    )
+    login_rate_limit_account: str = Field(
+        default="10/minute", description="Login attempts per account (known or not)"
+    )
+    login_rate_limit_address: str = Field(
+        default="60/minute", description="Login attempts per client address"
+    )
     completion_rate_limit: str = Field(default="30/minute", description="Per-user TAB completions")
     completion_cache_size: int = Field(default=1024, ge=0)
     completion_cache_ttl: int = Field(
@@ -51,6 +73,18 @@ class Settings(BaseSettings):
         """Accept `CORS_ORIGINS=a,b` as well as a JSON list."""
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator(
+        "login_rate_limit_account", "login_rate_limit_address", "completion_rate_limit"
+    )
+    @classmethod
+    def check_rate_limit(cls, value: str) -> str:
+        """Refuse a limit the `limits` library cannot read at start-up, not at first use."""
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like '10/minute': {value!r}") from exc
         return value
 
     @model_validator(mode="after")

@@ -54,14 +54,15 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
-def create_engine(database_url: str) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys and WAL, and its folder is created."""
     url = make_url(database_url)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(database_url, pool_pre_ping=True)
+        return create_async_engine(database_url, pool_pre_ping=True, **pool)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(database_url, connect_args={"timeout": 30})
+    engine = create_async_engine(database_url, connect_args={"timeout": 30}, **pool)
     event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
     return engine
 

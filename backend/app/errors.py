@@ -12,7 +12,8 @@
     └── GatewayTimeout (504, "timeout")
 
 The LLM library's transport-neutral errors are mapped here once (`llm_error_to_app_error`).
-Every response body is `{"error", "timestamp", "code"?, "details"?}`.
+Every response body is `{"error", "timestamp", "code"?, "details"?}`: `ErrorResponse` states it
+in the OpenAPI schema, and `error_responses(...)` documents the statuses a route can answer.
 """
 
 import logging
@@ -22,6 +23,8 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema, models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.llm.errors import LLMBadResponse, LLMBusy, LLMError, LLMTimeout, LLMUserLimit
@@ -102,6 +105,103 @@ class BadGateway(AppError):
 class GatewayTimeout(AppError):
     status_code = 504
     code = "timeout"
+
+
+class FieldProblem(BaseModel):
+    """One invalid input: which field (dotted path, as the client sent it) and what is wrong."""
+
+    field: str = Field(description="Dotted path of the field, e.g. `messages.0.content`")
+    message: str = Field(description="What is wrong with it")
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of every route (also the data of an SSE `event: error`).
+
+    `details` is a list of `FieldProblem` for invalid input (400); a list of the accepted
+    values where one value was not (e.g. `completion_type`); an object elsewhere — a
+    chat-session turn that fails after it was admitted carries `details.session_id`, the
+    session that stored the question, so the client can show it or continue there.
+    """
+
+    error: str = Field(description="What went wrong and what to do, in words for a person")
+    timestamp: int = Field(description="When the error happened, in Unix seconds")
+    code: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="A stable machine word: `validation_error`, `unauthorized`, `not_found`, "
+        "`rate_limited`, `llm_unavailable`, `llm_timeout`, …",
+    )
+    details: list[FieldProblem] | list[str] | dict[str, Any] | str | SkipJsonSchema[None] = Field(
+        default=None, description="More about the error; see the description of this shape"
+    )
+
+
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The request is not valid: a field is missing, malformed or out of range "
+    "(`details` names each field)",
+    401: "Sign in first: the bearer token is missing, expired, revoked or not valid",
+    403: "Your account's role does not allow this",
+    404: "There is nothing here, or it belongs to someone else",
+    409: "This conflicts with what exists already",
+    413: "The request body is larger than the server accepts",
+    429: "Too many requests: wait the seconds that `Retry-After` says, then try again",
+    502: "The model refused or could not handle this request; sending it again will not help",
+    503: "The model is offline or busy: try again after the seconds `Retry-After` says",
+    504: "The model took too long to answer: try again, or ask for a shorter answer",
+}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}},
+    },
+    503: {
+        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}},
+    },
+}
+_ERROR_REF = "#/components/schemas/ErrorResponse"
+LLM_ERRORS = (429, 502, 503, 504)
+"""What any route that asks the model can answer besides its own errors."""
+
+
+def error_responses(
+    *statuses: int, descriptions: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """FastAPI `responses=` for these statuses, each in the one error shape.
+
+    `descriptions` replaces the generic text for a status with the route's own words. The
+    shape is always JSON, also on routes whose success is a stream, so it is referenced
+    here rather than given as a `model` (FastAPI would file it under the route's media type).
+    """
+    own = descriptions or {}
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in sorted(set(statuses)):
+        response: dict[str, Any] = {
+            "description": own.get(status, ERROR_DESCRIPTIONS[status]),
+            "content": {"application/json": {"schema": {"$ref": _ERROR_REF}}},
+        }
+        if status in _HEADERS:
+            response["headers"] = _HEADERS[status]
+        responses[status] = response
+    return responses
+
+
+def document_error_shape(schema: dict[str, Any]) -> dict[str, Any]:
+    """Finish an OpenAPI schema: add `ErrorResponse`, drop FastAPI's default 422.
+
+    FastAPI documents 422 for every route with inputs; here validation errors are 400 in
+    the one shape, which each route documents with `error_responses(...)`.
+    """
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                operation.get("responses", {}).pop("422", None)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    _, error_schemas = models_json_schema(
+        [(ErrorResponse, "serialization")], ref_template="#/components/schemas/{model}"
+    )
+    components.update(error_schemas["$defs"])
+    return schema
 
 
 def error_body(message: str, *, code: str | None = None, details: Any = None) -> dict[str, Any]:

@@ -12,17 +12,18 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from app.auth import service as auth_service
+from app.auth.cache import AuthCache
 from app.chat.store import SqlSessionStore
 from app.completion.cache import CompletionCache, MemoryCompletionCache, RedisCompletionCache
 from app.completion.service import CompletionContext
 from app.config import Settings
 from app.db import apply_migrations, create_engine, create_sessionmaker, session_scope
 from app.llm.client import LLMClient
-from app.llm.limits import ConcurrencyGate
+from app.llm.limits import ConcurrencyGate, upstream_capacity
 from app.llm.redis_store import RedisCachedStore, RedisLocks
 from app.llm.sessions import SessionManager, set_session_manager
 from app.llm.store import SessionLocks, SessionStore
-from app.ratelimit import RateLimiter
+from app.ratelimit import RateLimiter, rate_limit_storage, redis_pool
 
 logger = logging.getLogger(__name__)
 LOCAL_LLM_URL = "http://127.0.0.1:8080"
@@ -31,9 +32,14 @@ LOCAL_LLM_URL = "http://127.0.0.1:8080"
 
 async def _start_database(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
     await apply_migrations(settings.database_url)
-    app.state.engine = create_engine(settings.database_url)
+    app.state.engine = create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     stack.push_async_callback(app.state.engine.dispose)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    app.state.auth_cache = AuthCache(ttl=settings.auth_cache_seconds)
     if settings.admin_email and settings.admin_password:
         async with session_scope(app.state.sessionmaker) as session:
             await auth_service.ensure_admin(
@@ -67,9 +73,26 @@ def _completion_context(app: FastAPI, settings: Settings) -> CompletionContext:
             size=settings.completion_cache_size, ttl=settings.completion_cache_ttl
         )
     )
-    limiter = RateLimiter(settings.completion_rate_limit, redis_url=settings.redis_url)
+    limiter = RateLimiter(settings.completion_rate_limit, storage=app.state.rate_limits)
     return CompletionContext(
         client=app.state.llm, gate=app.state.gate, cache=cache, limiter=limiter, settings=settings
+    )
+
+
+def _start_rate_limits(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
+    """One counter storage (Redis when configured) for every throttle of the process."""
+    pool = redis_pool(settings.redis_url) if settings.redis_url else None
+    if pool is not None:
+        stack.push_async_callback(pool.aclose)
+    app.state.rate_limits = rate_limit_storage(settings.redis_url, pool)
+    retry = "Too many login attempts — try again in {seconds} s"
+    app.state.login_limits = auth_service.LoginLimits(
+        per_account=RateLimiter(
+            settings.login_rate_limit_account, storage=app.state.rate_limits, message=retry
+        ),
+        per_address=RateLimiter(
+            settings.login_rate_limit_address, storage=app.state.rate_limits, message=retry
+        ),
     )
 
 
@@ -77,13 +100,10 @@ async def _start_llm(app: FastAPI, settings: Settings, stack: AsyncExitStack) ->
     llm = settings.llm
     client = LLMClient(llm, base_url=llm.server_url or LOCAL_LLM_URL)
     stack.push_async_callback(client.aclose)
-    gate = ConcurrencyGate(
-        llm.max_concurrency,
-        llm.max_queue,
-        llm.queue_timeout,
-        completion_share=llm.completion_share,
-        per_user=llm.per_user_concurrency,
-    )
+    capacity, source = await upstream_capacity(llm, client)
+    gate = ConcurrencyGate.from_settings(llm, capacity)
+    reserved = ", ".join(f"{name}={lane.reserved}" for name, lane in gate.stats().lanes.items())
+    logger.info("LLM gate: %d slots (%s); reserved per lane: %s", capacity, source, reserved)
     store, locks = _session_storage(app, settings, stack)
     manager = SessionManager(client, store, settings=llm, locks=locks, gate=gate)
     set_session_manager(manager)
@@ -101,5 +121,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     async with AsyncExitStack() as stack:
         await _start_database(app, settings, stack)
+        _start_rate_limits(app, settings, stack)
         await _start_llm(app, settings, stack)
         yield

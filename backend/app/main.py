@@ -1,6 +1,8 @@
 """`create_app()`: routers, middleware, error handlers and lifespan in one place."""
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -12,7 +14,7 @@ from app.bodylimit import BodySizeLimit
 from app.chat.router import router as chat_router
 from app.completion.router import router as completion_router
 from app.config import Settings, get_settings
-from app.errors import install_error_handlers
+from app.errors import document_error_shape, install_error_handlers
 from app.health.router import router as health_router
 from app.lifespan import lifespan
 from app.spa import mount_frontend
@@ -22,6 +24,22 @@ from app.users.router import router as users_router
 def operation_id(route: APIRoute) -> str:
     """Clients read `AuthService.loginUser`: the function name is the operation id."""
     return route.name
+
+
+def truthful_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The schema FastAPI builds, with the one error shape and without FastAPI's 422.
+
+    Validation errors are answered 400 in the one error shape, and each route documents
+    that (and its other statuses) itself with `error_responses(...)`.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_error_shape(build())
+        return app.openapi_schema
+
+    return openapi
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    app.openapi = truthful_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     for router in (
         health_router,

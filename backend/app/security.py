@@ -50,6 +50,8 @@ class AccessClaims:
     # The account's token version when the token was issued; a password change bumps it,
     # which retires every token issued before.
     version: int
+    # Unix time after which the token is refused; caches must not outlive it.
+    expires_at: float | None = None
 
 
 def create_access_token(subject: str, *, secret: str, minutes: int, version: int = 0) -> str:
@@ -70,13 +72,18 @@ def decode_access_token(token: str, *, secret: str) -> AccessClaims:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != JWT_ALGORITHM:
             raise InvalidToken("unexpected algorithm")
-        claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM])
-    except JWTError as exc:
+        # A token without `exp` would never lapse: refuse it rather than trust it forever.
+        claims = jwt.decode(
+            token, secret, algorithms=[JWT_ALGORITHM], options={"require_exp": True}
+        )
+    except (JWTError, OverflowError) as exc:  # OverflowError: an `exp` beyond any date
         raise InvalidToken(str(exc)) from exc
     subject, version = claims.get("sub"), claims.get("ver", 0)
     if claims.get("typ") != "access" or not isinstance(subject, str) or type(version) is not int:
         raise InvalidToken("not an access token")
-    return AccessClaims(subject=subject, version=version)
+    expiry = claims.get("exp")
+    expires_at = float(expiry) if isinstance(expiry, int | float) else None
+    return AccessClaims(subject=subject, version=version, expires_at=expires_at)
 
 
 @dataclass(frozen=True)

@@ -1,37 +1,72 @@
-"""Who is calling: `CurrentUser` (JWT or API key) and `AdminUser`."""
+"""Who is calling: `CurrentUser` (JWT or API key), `AdminUser`, and the auth helpers.
+
+Authentication holds no database connection beyond its own short lookup (see
+`app.auth.cache`): a request that then waits for the model keeps nothing from the pool.
+"""
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service
-from app.deps import AppSettings, DbSession
+from app.auth.cache import AuthCache, Principal
+from app.deps import AppSettings
 from app.errors import Forbidden, Unauthorized
-from app.users.models import User
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A JWT from login or a pp_… API key")
 
 
+async def get_auth_cache(request: Request) -> AuthCache:
+    cache: AuthCache = request.app.state.auth_cache
+    return cache
+
+
+AuthTokens = Annotated[AuthCache, Depends(get_auth_cache)]
+
+
+async def get_login_limits(request: Request) -> service.LoginLimits:
+    limits: service.LoginLimits = request.app.state.login_limits
+    return limits
+
+
+LoginThrottle = Annotated[service.LoginLimits, Depends(get_login_limits)]
+
+
 async def get_current_user(
-    session: DbSession,
+    request: Request,
     settings: AppSettings,
+    cache: AuthTokens,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> User:
+) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Unauthorized")
-    return await service.authenticate_bearer(
-        session, token=credentials.credentials, settings=settings
+    sessionmaker = request.app.state.sessionmaker
+    principal = await cache.principal(
+        credentials.credentials,
+        lambda token: service.lookup_bearer(sessionmaker, token=token, settings=settings),
     )
+    if principal is None:
+        raise Unauthorized("Unauthorized")
+    return principal
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
-async def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> Principal:
     if not user.is_admin:
         raise Forbidden("Admin role required")
     return user
 
 
-AdminUser = Annotated[User, Depends(require_admin)]
+AdminUser = Annotated[Principal, Depends(require_admin)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (behind a proxy: set uvicorn's
+    `--forwarded-allow-ips` so this is the real client)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

@@ -8,10 +8,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from app.auth import service
-from app.auth.deps import CurrentUser
+from app.auth.deps import AuthTokens, ClientAddress, CurrentUser, LoginThrottle
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, LoginRequest, TokenRead
-from app.deps import AppSettings, DbSession
-from app.errors import BadRequest
+from app.deps import AppSettings, DbSession, RowId
+from app.errors import BadRequest, error_responses
 from app.users.schemas import UserCreate, UserRead, UserUpdate
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -52,36 +52,58 @@ async def read_login(request: Request) -> LoginRequest:
         raise RequestValidationError(exc.errors()) from exc
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(
+        400, 409, 413, descriptions={409: "An account with this email exists already"}
+    ),
+)
 async def register_user(data: UserCreate, session: DbSession) -> UserRead:
     user = await service.register_user(session, data=data)
     return UserRead.model_validate(user)
 
 
-@router.post("/login", openapi_extra=_LOGIN_BODY)
+@router.post(
+    "/login",
+    openapi_extra=_LOGIN_BODY,
+    responses=error_responses(
+        400,
+        401,
+        413,
+        429,
+        descriptions={
+            401: "The email or password is wrong, or the account is disabled",
+            429: "Too many sign-in attempts: wait the seconds that `Retry-After` says",
+        },
+    ),
+)
 async def login_user(
     credentials: Annotated[LoginRequest, Depends(read_login)],
     session: DbSession,
     settings: AppSettings,
+    limits: LoginThrottle,
+    address: ClientAddress,
 ) -> TokenRead:
-    user = await service.authenticate_password(
-        session, email=credentials.email, password=credentials.password
+    return await service.log_in(
+        session, credentials=credentials, address=address, limits=limits, settings=settings
     )
-    return service.issue_access_token(user=user, settings=settings)
 
 
-@router.get("/me")
+@router.get("/me", responses=error_responses(401))
 async def read_me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@router.patch("/me")
-async def update_me(data: UserUpdate, user: CurrentUser, session: DbSession) -> UserRead:
-    updated = await service.update_me(session, user=user, data=data)
+@router.patch("/me", responses=error_responses(400, 401, 413))
+async def update_me(
+    data: UserUpdate, user: CurrentUser, session: DbSession, cache: AuthTokens
+) -> UserRead:
+    updated = await service.update_me(session, caller=user, data=data, cache=cache)
     return UserRead.model_validate(updated)
 
 
-@keys_router.post("", status_code=status.HTTP_201_CREATED)
+@keys_router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(400, 401, 413))
 async def create_api_key(
     data: ApiKeyCreate, user: CurrentUser, session: DbSession
 ) -> ApiKeyCreated:
@@ -91,12 +113,18 @@ async def create_api_key(
     )
 
 
-@keys_router.get("")
+@keys_router.get("", responses=error_responses(401))
 async def list_api_keys(user: CurrentUser, session: DbSession) -> list[ApiKeyRead]:
     keys = await service.list_api_keys(session, user=user)
     return [ApiKeyRead.model_validate(key) for key in keys]
 
 
-@keys_router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_api_key(key_id: int, user: CurrentUser, session: DbSession) -> None:
-    await service.revoke_api_key(session, user=user, key_pk=key_id)
+@keys_router.delete(
+    "/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(400, 401, 404, descriptions={404: "No such API key"}),
+)
+async def delete_api_key(
+    key_id: RowId, user: CurrentUser, session: DbSession, cache: AuthTokens
+) -> None:
+    await service.revoke_api_key(session, user=user, key_pk=key_id, cache=cache)

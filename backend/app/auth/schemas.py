@@ -1,8 +1,8 @@
 """Shapes of login, token and API-key data on the wire."""
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from app.schemas import UtcDatetime
 
 
 class LoginRequest(BaseModel):
@@ -27,9 +27,9 @@ class ApiKeyRead(BaseModel):
     id: int
     name: str
     prefix: str
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
+    created_at: UtcDatetime
+    expires_at: UtcDatetime | None
+    last_used_at: UtcDatetime | None
 
 
 class ApiKeyCreated(ApiKeyRead):

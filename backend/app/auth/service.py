@@ -5,23 +5,28 @@ Argon2 is CPU-heavy, so hashing and verifying run in a worker thread, never on t
 
 import asyncio
 import functools
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import security
+from app.auth.cache import AuthCache, Principal, forget_user_after_commit
 from app.auth.models import ApiKey
-from app.auth.schemas import ApiKeyCreate, TokenRead
+from app.auth.schemas import ApiKeyCreate, LoginRequest, TokenRead
 from app.config import Settings
+from app.db import session_scope
 from app.errors import BadRequest, Conflict, NotFound, Unauthorized
+from app.ratelimit import RateLimiter
 from app.users import service as users
 from app.users.models import Role, User
 from app.users.schemas import UserCreate, UserUpdate
 
 INVALID_LOGIN = "Invalid email or password"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+MAX_ID = 2**63 - 1  # the largest primary key the databases store
 
 
 @functools.cache
@@ -76,6 +81,41 @@ async def authenticate_password(session: AsyncSession, *, email: str, password: 
     return user
 
 
+@dataclass(frozen=True)
+class LoginLimits:
+    """Throttles that make password guessing slow: per account and per client address."""
+
+    per_account: RateLimiter
+    per_address: RateLimiter
+
+
+async def throttle_login(limits: LoginLimits, *, email: str, address: str) -> None:
+    """Count a login attempt before any password work; over either limit → `RateLimited`.
+
+    Every attempt counts, not only failures, so a burst of parallel guesses cannot all pass
+    before the first failure is recorded. Known and unknown accounts are counted alike, and
+    the refusal reads the same for both.
+    """
+    await limits.per_address.hit("login-address", address)
+    await limits.per_account.hit("login-account", email.strip().lower())
+
+
+async def log_in(
+    session: AsyncSession,
+    *,
+    credentials: LoginRequest,
+    address: str,
+    limits: LoginLimits,
+    settings: Settings,
+) -> TokenRead:
+    """A fresh access token for valid credentials, within the login throttle."""
+    await throttle_login(limits, email=credentials.email, address=address)
+    user = await authenticate_password(
+        session, email=credentials.email, password=credentials.password
+    )
+    return issue_access_token(user=user, settings=settings)
+
+
 def issue_access_token(*, user: User, settings: Settings) -> TokenRead:
     token = security.create_access_token(
         str(user.id),
@@ -86,43 +126,57 @@ def issue_access_token(*, user: User, settings: Settings) -> TokenRead:
     return TokenRead(access_token=token, expires_in=settings.access_token_minutes * 60)
 
 
-async def authenticate_bearer(session: AsyncSession, *, token: str, settings: Settings) -> User:
-    """The active user behind a JWT or an API key, or `Unauthorized`."""
-    parts = security.split_api_key(token)
-    if parts is not None:
-        user = await _user_for_api_key(session, key_id=parts[0], secret=parts[1])
-    else:
-        user = await _user_for_jwt(session, token=token, settings=settings)
-    if user is None or not user.is_active:
-        raise Unauthorized("Unauthorized")
-    return user
+async def lookup_bearer(
+    sessionmaker: async_sessionmaker[AsyncSession], *, token: str, settings: Settings
+) -> tuple[Principal, float | None] | None:
+    """The active account behind a JWT or an API key and when that credential expires.
+
+    Runs in its own short transaction, so the caller holds no connection afterwards.
+    """
+    async with session_scope(sessionmaker) as session:
+        parts = security.split_api_key(token)
+        if parts is not None:
+            found = await _user_for_api_key(session, key_id=parts[0], secret=parts[1])
+        else:
+            found = await _user_for_jwt(session, token=token, settings=settings)
+        if found is None or not found[0].is_active:
+            return None
+        return Principal.model_validate(found[0]), found[1]
 
 
-async def _user_for_jwt(session: AsyncSession, *, token: str, settings: Settings) -> User | None:
+async def _user_for_jwt(
+    session: AsyncSession, *, token: str, settings: Settings
+) -> tuple[User, float | None] | None:
     try:
         claims = security.decode_access_token(token, secret=settings.secret_key.get_secret_value())
     except security.InvalidToken:
         return None
-    if not claims.subject.isdigit():
+    if not claims.subject.isdigit() or int(claims.subject) > MAX_ID:
         return None
     user = await users.get_by_id(session, user_id=int(claims.subject))
     if user is None or user.token_version != claims.version:
         return None  # issued before the last password change
-    return user
+    return user, claims.expires_at
 
 
-async def _user_for_api_key(session: AsyncSession, *, key_id: str, secret: str) -> User | None:
+async def _user_for_api_key(
+    session: AsyncSession, *, key_id: str, secret: str
+) -> tuple[User, float | None] | None:
     result = await session.execute(select(ApiKey).where(ApiKey.key_id == key_id))
     key = result.scalar_one_or_none()
     if key is None or not security.api_secret_matches(secret, key.secret_hash):
         return None
     now = datetime.now(UTC)
-    if key.expires_at is not None and _aware(key.expires_at) <= now:
+    expires_at = _aware(key.expires_at) if key.expires_at is not None else None
+    if expires_at is not None and expires_at <= now:
         return None
     if key.last_used_at is None or now - _aware(key.last_used_at) > LAST_USED_RESOLUTION:
         key.last_used_at = now
         await session.flush()
-    return await users.get_by_id(session, user_id=key.user_id)
+    user = await users.get_by_id(session, user_id=key.user_id)
+    if user is None:
+        return None
+    return user, expires_at.timestamp() if expires_at is not None else None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -130,8 +184,13 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def update_me(session: AsyncSession, *, user: User, data: UserUpdate) -> User:
+async def update_me(
+    session: AsyncSession, *, caller: Principal, data: UserUpdate, cache: AuthCache
+) -> User:
     """Change display name and/or password (the latter needs the current password)."""
+    user = await users.get_by_id(session, user_id=caller.id)
+    if user is None:
+        raise Unauthorized("Unauthorized")
     if data.display_name is not None:
         user.display_name = data.display_name
     if data.new_password is not None:
@@ -145,11 +204,12 @@ async def update_me(session: AsyncSession, *, user: User, data: UserUpdate) -> U
         user.password_hash = await asyncio.to_thread(security.hash_password, data.new_password)
         user.token_version += 1  # log out every session that knew the old password
     await session.flush()
+    forget_user_after_commit(session, cache, user.id)
     return user
 
 
 async def create_api_key(
-    session: AsyncSession, *, user: User, data: ApiKeyCreate
+    session: AsyncSession, *, user: Principal, data: ApiKeyCreate
 ) -> tuple[ApiKey, str]:
     """A new key for `user`; the plaintext is returned once and never stored."""
     new_key = security.generate_api_key()
@@ -168,17 +228,20 @@ async def create_api_key(
     return key, new_key.plaintext
 
 
-async def list_api_keys(session: AsyncSession, *, user: User) -> list[ApiKey]:
+async def list_api_keys(session: AsyncSession, *, user: Principal) -> list[ApiKey]:
     result = await session.execute(
         select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)
     )
     return list(result.scalars())
 
 
-async def revoke_api_key(session: AsyncSession, *, user: User, key_pk: int) -> None:
+async def revoke_api_key(
+    session: AsyncSession, *, user: Principal, key_pk: int, cache: AuthCache
+) -> None:
     """Delete one of the user's keys; another user's key is reported as not found."""
     key = await session.get(ApiKey, key_pk)
     if key is None or key.user_id != user.id:
         raise NotFound("API key not found")
     await session.delete(key)
     await session.flush()
+    forget_user_after_commit(session, cache, user.id)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, utcnow
@@ -27,10 +27,21 @@ class ChatSession(TimestampMixin, Base):
     )
 
 
+MESSAGE_STATUSES = ("complete", "stopped", "failed")
+"""How an answer ended (`app.llm.store.MessageStatus`); user messages are `complete`."""
+
+
 class ChatMessage(Base):
-    """One message; `token_count` caches the server tokenizer's count for history trimming."""
+    """One message; `token_count` caches the server tokenizer's count for history trimming.
+
+    `status` marks a partial answer: `stopped` when the client went away, `failed` when the
+    model broke off. The question of such a turn is stored all the same.
+    """
 
     __tablename__ = "chat_message"
+    __table_args__ = (
+        CheckConstraint(f"status IN {MESSAGE_STATUSES!r}", name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -40,4 +51,7 @@ class ChatMessage(Base):
     content: Mapped[str] = mapped_column(Text)
     token_count: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(
+        String(16), default="complete", server_default="complete"
+    )
     session: Mapped[ChatSession] = relationship(back_populates="messages")

@@ -19,6 +19,7 @@ from app.chat.schemas import (
 )
 from app.deps import LLM, Gate, Sessions
 from app.disconnect import cancel_on_disconnect
+from app.errors import LLM_ERRORS, error_responses
 from app.sse import sse_response, wants_stream
 
 router = APIRouter(prefix="/api/llm", tags=["llm"])
@@ -28,9 +29,19 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
         "content": {"text/event-stream": {}},
     }
 }
+ASK_MODEL_DOC = {**STREAM_DOC, **error_responses(400, 401, 413, *LLM_ERRORS)}
+ALIAS_STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-Sent Events in the original clients' format: bare `data:` "
+        'lines `{"content": …}`, then `{"done": true}` or `{"error": …}`',
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    },
+    **error_responses(400, 401, 413, *LLM_ERRORS),
+}
+SESSION_404 = {404: "No such session, or it belongs to someone else"}
 
 
-@router.post("/chat", response_model=ChatResponse, responses=STREAM_DOC)
+@router.post("/chat", response_model=ChatResponse, responses=ASK_MODEL_DOC)
 async def chat(
     data: ChatRequest, request: Request, user: CurrentUser, client: LLM, gate: Gate
 ) -> ChatResponse | EventSourceResponse:
@@ -42,7 +53,7 @@ async def chat(
     )
 
 
-@router.post("/chat/session", response_model=SessionChatResponse, responses=STREAM_DOC)
+@router.post("/chat/session", response_model=SessionChatResponse, responses=ASK_MODEL_DOC)
 async def chat_session(
     data: SessionChatRequest, request: Request, user: CurrentUser, manager: Sessions
 ) -> SessionChatResponse | EventSourceResponse:
@@ -54,19 +65,26 @@ async def chat_session(
     )
 
 
-@router.get("/chat/sessions")
+@router.get("/chat/sessions", responses=error_responses(401))
 async def list_chat_sessions(user: CurrentUser, manager: Sessions) -> list[SessionSummaryRead]:
     return await service.list_sessions(manager=manager, user=user)
 
 
-@router.get("/chat/session/{session_id}/history")
+@router.get(
+    "/chat/session/{session_id}/history",
+    responses=error_responses(401, 404, descriptions=SESSION_404),
+)
 async def read_session_history(
     session_id: str, user: CurrentUser, manager: Sessions
 ) -> SessionHistoryRead:
     return await service.read_history(manager=manager, user=user, session_id=session_id)
 
 
-@router.delete("/chat/session/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/chat/session/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 404, descriptions=SESSION_404),
+)
 async def delete_chat_session(session_id: str, user: CurrentUser, manager: Sessions) -> Response:
     await service.delete_session(manager=manager, user=user, session_id=session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -78,7 +96,13 @@ async def read_llm_health(client: LLM) -> LLMHealthRead:
 
 
 # Routes the prototype's clients already call: same handlers, always streaming.
-@router.post("/chat/stream", deprecated=True, response_model=None, responses=STREAM_DOC)
+@router.post(
+    "/chat/stream",
+    deprecated=True,
+    response_model=None,
+    response_class=EventSourceResponse,
+    responses=ALIAS_STREAM_DOC,
+)
 async def chat_stream(
     data: ChatRequest, request: Request, user: CurrentUser, client: LLM, gate: Gate
 ) -> EventSourceResponse:
@@ -86,7 +110,13 @@ async def chat_stream(
     return await sse_response(request, events)
 
 
-@router.post("/chat/session/stream", deprecated=True, response_model=None, responses=STREAM_DOC)
+@router.post(
+    "/chat/session/stream",
+    deprecated=True,
+    response_model=None,
+    response_class=EventSourceResponse,
+    responses=ALIAS_STREAM_DOC,
+)
 async def chat_session_stream(
     data: SessionChatRequest, request: Request, user: CurrentUser, manager: Sessions
 ) -> EventSourceResponse:
@@ -94,7 +124,11 @@ async def chat_session_stream(
     return await sse_response(request, events)
 
 
-@router.post("/chat/session/history", deprecated=True)
+@router.post(
+    "/chat/session/history",
+    deprecated=True,
+    responses=error_responses(400, 401, 404, 413, descriptions=SESSION_404),
+)
 async def read_session_history_legacy(
     data: SessionRef, user: CurrentUser, manager: Sessions
 ) -> SessionHistoryRead:

@@ -4,10 +4,12 @@ String caps are fixed here so the OpenAPI schema states them; the global body ca
 (`MAX_BODY_BYTES`) bounds the whole request.
 """
 
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from app.schemas import UtcDatetime
+from app.text import require_encodable
 
 MAX_MESSAGE_CHARS = 32_000
 MAX_SYSTEM_PROMPT_CHARS = 32_000
@@ -27,6 +29,12 @@ class SamplingFields(BaseModel):
 class ChatMessageIn(BaseModel):
     role: Literal["system", "user", "assistant"]
     content: str = Field(max_length=MAX_MESSAGE_CHARS)
+
+    @field_validator("content")
+    @classmethod
+    def content_is_encodable(cls, content: str) -> str:
+        """Text the database and the model cannot encode is a 400 here, not a 500 later."""
+        return require_encodable(content)
 
 
 class ChatRequest(SamplingFields):
@@ -52,6 +60,12 @@ class SessionChatRequest(SamplingFields):
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     system_prompt: str | None = Field(default=None, max_length=MAX_SYSTEM_PROMPT_CHARS)
 
+    @field_validator("message", "system_prompt")
+    @classmethod
+    def text_is_encodable(cls, text: str | None) -> str | None:
+        """Text the database and the model cannot encode is a 400 here, not a 500 later."""
+        return require_encodable(text)
+
 
 class SessionChatResponse(ChatResponse):
     session_id: str
@@ -64,23 +78,23 @@ class SessionRef(BaseModel):
 class HistoryMessageRead(BaseModel):
     role: str
     content: str
-    created_at: datetime | None = None
+    created_at: UtcDatetime | None = None
 
 
 class SessionHistoryRead(BaseModel):
     session_id: str
     system_prompt: str | None
     messages: list[HistoryMessageRead]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class SessionSummaryRead(BaseModel):
     session_id: str
     title: str
     message_count: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class LLMHealthRead(BaseModel):

@@ -17,9 +17,13 @@ logger = logging.getLogger(__name__)
 
 
 def cache_key(**request: object) -> str:
-    """Identical requests (type, text, sampling) share a key; the text itself is not stored."""
-    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False)
-    return "pp:completion:" + hashlib.sha256(canonical.encode()).hexdigest()
+    """Identical requests (type, text, sampling) share a key; the text itself is not stored.
+
+    ASCII-escaped JSON is always encodable (a lone surrogate becomes `\\ud800`), so building
+    a key can never fail whatever text reached it.
+    """
+    canonical = json.dumps(request, sort_keys=True, ensure_ascii=True)
+    return "pp:completion:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 class CompletionCache(Protocol):

@@ -10,6 +10,7 @@ from app.completion import service
 from app.completion.kinds import KINDS
 from app.completion.schemas import CompletionRequest, CompletionResponse, CompletionTypeRead
 from app.disconnect import cancel_on_disconnect
+from app.errors import error_responses
 from app.sse import sse_response, wants_stream
 
 router = APIRouter(prefix="/api/completion", tags=["completion"])
@@ -30,7 +31,19 @@ Completion = Annotated[service.CompletionContext, Depends(get_completion_context
         200: {
             "content": {"text/event-stream": {}},
             "headers": {"X-Cache": {"description": "hit or miss"}},
-        }
+        },
+        **error_responses(
+            400,
+            401,
+            413,
+            429,
+            503,
+            descriptions={
+                429: "Too many completions in the last minute: wait the seconds that "
+                "`Retry-After` says",
+                503: "LLM service unavailable: try again after the seconds `Retry-After` says",
+            },
+        ),
     },
 )
 async def generate_completion(
@@ -52,6 +65,6 @@ async def generate_completion(
     return outcome.response
 
 
-@router.get("/types")
+@router.get("/types", responses=error_responses(401))
 async def list_completion_types(_: CurrentUser) -> list[CompletionTypeRead]:
     return [CompletionTypeRead(name=k.name, description=k.description) for k in KINDS.values()]

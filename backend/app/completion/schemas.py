@@ -1,6 +1,8 @@
 """The seed's TAB-completion request and response."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from app.text import require_encodable
 
 
 class CompletionRequest(BaseModel):
@@ -14,6 +16,12 @@ class CompletionRequest(BaseModel):
     top_p: float | None = Field(default=0.9, ge=0, le=1)
     max_tokens: int | None = Field(default=100, ge=1, le=4096)
     stream: bool = False
+
+    @field_validator("text")
+    @classmethod
+    def text_is_encodable(cls, text: str | None) -> str | None:
+        """A lone surrogate can neither be cached nor sent to the model: a 400 here."""
+        return require_encodable(text)
 
 
 class CompletionResponse(BaseModel):

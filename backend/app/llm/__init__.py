@@ -8,7 +8,6 @@ from .client import LLMClient
 from .errors import (
     LLMBadResponse,
     LLMBusy,
-    LLMCancelled,
     LLMError,
     LLMTimeout,
     LLMUnavailable,
@@ -64,7 +63,6 @@ __all__ = [
     "HealthStatus",
     "LLMBadResponse",
     "LLMBusy",
-    "LLMCancelled",
     "LLMClient",
     "LLMError",
     "LLMSettings",

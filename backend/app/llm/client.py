@@ -5,9 +5,10 @@ transport (the measured fastest; see docs on the LLM runtime). llama.cpp's own e
 outside ``/v1`` go over the same HTTP client, never a second pool.
 
 llama.cpp is detected once through ``/props``. Only then are its extras sent
-(``cache_prompt``, ``chat_template_kwargs``): the real OpenAI API rejects unknown fields.
-The detection, the model name and the slot context are cached and probed again after the
-server was unreachable, since it may have restarted with another model or context.
+(``cache_prompt``; ``chat_template_kwargs`` when ``LLM_SKIP_THINKING`` is on): the real
+OpenAI API rejects unknown fields. What the server told (llama.cpp or not, model, slot
+context, slot count) is cached, and probed again after the server was unreachable.
+Chat answers lose their ``<think>…</think>`` blocks whatever the settings.
 
 Deadlines: ``LLMSettings.timeout`` bounds a whole request, streams included. It is
 applied to each step of a stream separately (never as one scope spanning a ``yield``,
@@ -34,7 +35,7 @@ import openai
 from openai import AsyncOpenAI, DefaultAioHttpClient
 
 from .errors import LLMError, LLMUnavailable
-from .llamacpp import LlamaCppEndpoints
+from .llamacpp import LlamaCppEndpoints, total_slots_of
 from .parsing import StreamAccumulator, chat_result, completion_result
 from .results import (
     ChatMessage,
@@ -58,9 +59,12 @@ NO_KEY = "no-key"  # the openai client insists on a key; servers without auth ig
 
 @dataclass(frozen=True)
 class _ServerInfo:
+    """What the server told about itself; forgotten when it becomes unreachable."""
+
     model: str
     llama_cpp: bool
     slot_context: int | None
+    total_slots: int | None
 
 
 def server_root(url: str) -> str:
@@ -91,7 +95,10 @@ class LLMClient:
     ) -> None:
         url = base_url or settings.server_url
         if not url:
-            raise LLMUnavailable(f"No LLM server is configured — {START_HINT}")
+            raise LLMUnavailable(
+                "The model is not set up on this portal — ask the administrator",
+                log_message=f"No LLM server is configured — {START_HINT}",
+            )
         self._settings = settings
         self._root = server_root(url)
         api_key = settings.api_key.get_secret_value() if settings.api_key else None
@@ -140,12 +147,16 @@ class LLMClient:
     # --- server discovery ---------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
+    def _errors(self, log_level: int = logging.WARNING) -> Iterator[None]:
+        """Failures become library errors, logged here once with their operator text (the
+        user's text is the message); an unreachable server is forgotten and probed afresh."""
         try:
             with upstream_errors(self._root, self._settings.timeout):
                 yield
-        except LLMUnavailable:
-            self._forget_server()
+        except LLMError as exc:
+            logger.log(log_level, "%s", exc.log_message)
+            if isinstance(exc, LLMUnavailable):
+                self._forget_server()
             raise
 
     def _forget_server(self) -> None:
@@ -167,7 +178,7 @@ class LLMClient:
             props = await self._llama.props()
             slot_context = await self._llama.slot_context(props) if props is not None else None
             model = self._settings.model or await self._first_model()
-        return _ServerInfo(model=model, llama_cpp=props is not None, slot_context=slot_context)
+        return _ServerInfo(model, props is not None, slot_context, total_slots_of(props))
 
     async def is_llama_cpp(self) -> bool:
         """Whether the server accepts llama.cpp's extra request fields (found once, cached)."""
@@ -180,14 +191,19 @@ class LLMClient:
             return "default"
         return page.data[0].id if page.data else "default"
 
-    async def model(self) -> str:
-        """The model requests are sent to: ``LLM_MODEL`` or the server's first."""
-        return (await self._info()).model
-
     async def slot_context(self) -> int:
         """Context size of one server slot, or ``LLM_SLOT_CONTEXT_FALLBACK`` if unknown."""
         info = await self._info()
         return info.slot_context or self._settings.slot_context_fallback
+
+    async def total_slots(self) -> int | None:
+        """llama.cpp's parallel slots (``/props`` → ``total_slots``), cached and re-probed with
+        the other server facts; ``None`` for other servers, if unsaid, or while unreachable."""
+        try:
+            info = await self._info()
+        except LLMError:
+            return None
+        return info.total_slots
 
     # --- request bodies -----------------------------------------------------------------
 
@@ -198,23 +214,11 @@ class LLMClient:
         self, info: _ServerInfo, params: GenerationParams | None, *, chat: bool
     ) -> dict[str, Any]:
         params = params or GenerationParams()
-        settings = self._settings
-        body: dict[str, Any] = {
-            "model": info.model,
-            "temperature": settings.temperature
-            if params.temperature is None
-            else params.temperature,
-            "top_p": settings.top_p if params.top_p is None else params.top_p,
-            "max_tokens": params.max_tokens or settings.max_tokens,
-        }
-        if params.stop:
-            body["stop"] = list(params.stop)
-        if params.seed is not None:
-            body["seed"] = params.seed
+        body: dict[str, Any] = {"model": info.model, **params.sampling(self._settings)}
         extra: dict[str, Any] = {}
         if info.llama_cpp:
             extra["cache_prompt"] = True
-            if chat and settings.skip_thinking:
+            if chat and self._settings.skip_thinking:  # thinking is stripped either way
                 extra["chat_template_kwargs"] = {"enable_thinking": False}
         extra.update(params.extra)
         if extra:
@@ -226,7 +230,7 @@ class LLMClient:
     async def chat(
         self, messages: Sequence[ChatMessage], params: GenerationParams | None = None
     ) -> ChatResult:
-        """One chat answer, with thinking stripped when ``skip_thinking`` is on."""
+        """One chat answer, free of thinking blocks."""
         info = await self._info()
         body = self._body(info, params, chat=True)
         with self._errors():
@@ -237,7 +241,7 @@ class LLMClient:
                     ),
                     self._root,
                 )
-        return chat_result(response, strip=self._settings.skip_thinking)
+            return chat_result(response)
 
     async def stream(
         self, messages: Sequence[ChatMessage], params: GenerationParams | None = None
@@ -245,7 +249,7 @@ class LLMClient:
         """Chat answer as :class:`TextDelta` events, then one final :class:`ChatResult`."""
         info = await self._info()
         body = self._body(info, params, chat=True)
-        accumulator = StreamAccumulator(info.model, strip=self._settings.skip_thinking)
+        accumulator = StreamAccumulator(info.model, strip=True)
         deadline = self._deadline()
         with self._errors():
             async with asyncio.timeout_at(deadline):
@@ -263,9 +267,9 @@ class LLMClient:
                 while (chunk := await next_before(chunks, deadline)) is not None:
                     if text := accumulator.add_chat(chunk):
                         yield TextDelta(text)
-        if tail := accumulator.flush():
-            yield TextDelta(tail)
-        yield accumulator.result(ChatResult)
+            if tail := accumulator.flush():
+                yield TextDelta(tail)
+            yield accumulator.result(ChatResult)
 
     # --- raw completion -----------------------------------------------------------------
 
@@ -333,7 +337,8 @@ class LLMClient:
         """The server's token ids for ``text``; ``None`` when it has no tokenizer endpoint."""
         if self._tokenizer_missing:
             return None
-        with self._errors():
+        # Quiet: callers estimate instead, and the generation call after it logs the outage.
+        with self._errors(logging.DEBUG):
             tokens = await self._llama.tokenize(text)
         self._tokenizer_missing = tokens is None
         return tokens
@@ -345,24 +350,24 @@ class LLMClient:
             async with asyncio.timeout(self._settings.health_timeout):
                 status, detail = await self._health_status()
         except (LLMError, TimeoutError) as exc:
-            detail = (
-                exc.message
-                if isinstance(exc, LLMError)
-                else f"no answer within {self._settings.health_timeout:g} s"
-            )
-            return self._report("unavailable", started, None, detail)
+            return self._report("unavailable", started, None, self._failure(exc))
         latency = time.perf_counter() - started
         try:
             async with asyncio.timeout(self._settings.health_timeout):
                 info = await self._info()
         except (LLMError, TimeoutError) as exc:
-            return self._report(
-                "degraded", started, None, str(exc) or "server probe timed out", latency
-            )
+            return self._report("degraded", started, None, self._failure(exc), latency)
         return self._report(status, started, info, detail, latency)
 
+    def _failure(self, exc: LLMError | TimeoutError) -> str:
+        """What a health report tells users about a probe that failed."""
+        if isinstance(exc, LLMError):
+            return exc.message
+        return f"The model did not answer within {self._settings.health_timeout:g} s"
+
     async def _health_status(self) -> tuple[HealthStatus, str | None]:
-        with self._errors():
+        # Pages poll health; an outage is logged at INFO here, at WARNING by real requests.
+        with self._errors(logging.INFO):
             code = await self._llama.health_status()
             if code == 404:
                 await self._openai.models.list()
@@ -370,8 +375,8 @@ class LLMClient:
         if code == 200:
             return "ok", None
         if code == 503:
-            return "degraded", "the LLM server is still loading its model"
-        return "degraded", f"the LLM server's /health answered HTTP {code}"
+            return "degraded", "The model is still loading — try again in a minute"
+        return "degraded", f"The model reports a problem (HTTP {code}) — try again in a minute"
 
     def _report(
         self,

@@ -2,14 +2,17 @@
 
     LLMError
     ├── LLMUnavailable   the server cannot be reached or failed: connection refused, DNS,
-    │                    the connection dropped mid-answer, HTTP 5xx (502-504 included)
+    │                    the connection dropped or the stream ended mid-answer, HTTP 5xx
+    │                    (502-504 included); a retry may help
     ├── LLMTimeout       the server accepted the request but did not finish in time
-    ├── LLMBadResponse   the server answered something unusable: an unparsable body, or a
-    │                    4xx other than those handled (context overflow, bad key, bad model)
-    ├── LLMCancelled     the generation was stopped before it finished, and the caller wants
-    │                    a reply rather than an ``asyncio.CancelledError``
+    ├── LLMBadResponse   the server answered, but refused or garbled this request: an
+    │                    unparsable body, or a 4xx other than 429; retrying will not help
     ├── LLMBusy          global capacity is exhausted; try again after ``retry_after`` s
     └── LLMUserLimit     this owner already has as many requests as allowed in flight
+
+Every error has two texts. ``message`` (also ``str(exc)``) is for the person using the
+portal: what happened and what they can do, never an internal address or command.
+``log_message`` is for the operator's log and CLI: which server, and what to run or set.
 
 The HTTP layer maps them to 503/504/502/429 and the MQTT bridge to error replies; nothing
 here knows about either. ``asyncio.CancelledError`` is never converted into these errors:
@@ -22,13 +25,14 @@ from __future__ import annotations
 class LLMError(Exception):
     """Base of every error the LLM library raises on purpose."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, log_message: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.log_message = log_message or message
 
 
 class LLMUnavailable(LLMError):
-    """The server cannot be reached, dropped the connection, or failed with HTTP 5xx."""
+    """The server cannot be reached, dropped the answer, or failed with HTTP 5xx."""
 
 
 class LLMTimeout(LLMError):
@@ -36,24 +40,20 @@ class LLMTimeout(LLMError):
 
 
 class LLMBadResponse(LLMError):
-    """The server answered, but with something the library cannot use."""
-
-
-class LLMCancelled(LLMError):
-    """The generation was stopped before it finished."""
+    """The server answered, but refused the request or sent something unusable."""
 
 
 class LLMBusy(LLMError):
     """Global capacity is exhausted; ``retry_after`` is a hint in seconds."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: float, *, log_message: str | None = None) -> None:
+        super().__init__(message, log_message=log_message)
         self.retry_after = retry_after
 
 
 class LLMUserLimit(LLMError):
     """The owner has too many requests in flight; ``retry_after`` is a hint in seconds."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: float, *, log_message: str | None = None) -> None:
+        super().__init__(message, log_message=log_message)
         self.retry_after = retry_after

@@ -15,6 +15,12 @@ import httpx2
 from .upstream_errors import from_status, resend_if_stale, upstream_errors
 
 
+def total_slots_of(props: dict[str, Any] | None) -> int | None:
+    """Requests the server generates in parallel (``-np``), from its ``/props``."""
+    slots = (props or {}).get("total_slots")
+    return slots if type(slots) is int and slots > 0 else None  # bool is an int subclass
+
+
 class LlamaCppEndpoints:
     """Thin JSON calls to llama.cpp's native endpoints on the shared HTTP client."""
 

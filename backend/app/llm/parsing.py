@@ -2,6 +2,11 @@
 
 llama.cpp adds a ``timings`` block that the ``openai`` models keep as an extra field;
 it is read from there so metrics can report prompt-cache reuse and generation speed.
+
+Chat answers always lose their ``<think>…</think>`` blocks here, whole or streamed. Raw
+completions are kept as sent: they continue the user's own text, which may contain tags.
+A stream that ends without a finish reason was cut short (the server or a proxy in front of
+it went away), so it is reported as unavailability, which a retry may cure.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from .errors import LLMBadResponse
 from .results import ChatResult, CompletionResult, Generation, Usage
 from .thinking import ThinkingStripper, strip_thinking
+from .upstream_errors import cut_short
 
 ResultT = TypeVar("ResultT", bound=Generation)
 
@@ -32,14 +38,20 @@ def timings_of(
     return timings if isinstance(timings, dict) else None
 
 
-def chat_result(response: ChatCompletion, *, strip: bool) -> ChatResult:
-    """The :class:`ChatResult` of a non-streamed chat completion."""
+def _no_choices(what: str) -> LLMBadResponse:
+    return LLMBadResponse(
+        "The model sent an empty reply — ask the administrator to check the portal's LLM settings",
+        log_message=f"LLM server sent a {what} without choices",
+    )
+
+
+def chat_result(response: ChatCompletion) -> ChatResult:
+    """The :class:`ChatResult` of a non-streamed chat completion, thinking stripped."""
     if not response.choices:
-        raise LLMBadResponse("LLM server sent a chat completion without choices")
+        raise _no_choices("chat completion")
     choice = response.choices[0]
-    text = choice.message.content or ""
     return ChatResult(
-        text=strip_thinking(text) if strip else text,
+        text=strip_thinking(choice.message.content or ""),
         model=response.model,
         usage=usage_of(response.usage),
         timings=timings_of(response),
@@ -50,7 +62,7 @@ def chat_result(response: ChatCompletion, *, strip: bool) -> ChatResult:
 def completion_result(response: Completion) -> CompletionResult:
     """The :class:`CompletionResult` of a non-streamed raw completion."""
     if not response.choices:
-        raise LLMBadResponse("LLM server sent a completion without choices")
+        raise _no_choices("completion")
     choice = response.choices[0]
     return CompletionResult(
         text=choice.text,
@@ -62,7 +74,10 @@ def completion_result(response: Completion) -> CompletionResult:
 
 
 class StreamAccumulator:
-    """Collects a streamed answer: visible deltas out, the final result at the end."""
+    """Collects a streamed answer: visible deltas out, the final result at the end.
+
+    ``strip`` removes thinking blocks (chat answers); raw completions pass ``False``.
+    """
 
     def __init__(self, model: str, *, strip: bool) -> None:
         self._model = model
@@ -107,7 +122,7 @@ class StreamAccumulator:
     def result(self, kind: type[ResultT]) -> ResultT:
         """The final event; a stream without a finish reason was cut short."""
         if self._finish_reason is None:
-            raise LLMBadResponse("LLM server ended the stream before the answer was complete")
+            raise cut_short("LLM server ended the stream before the answer was complete")
         return kind(
             text="".join(self._parts),
             model=self._model,

@@ -29,11 +29,13 @@ from redis.exceptions import LockError, RedisError
 from .errors import LLMBusy
 from .store import (
     MemoryLocks,
+    MessageStatus,
     SessionKey,
     SessionRecord,
     SessionStore,
     SessionSummary,
     StoredMessage,
+    append,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ def _encode(record: SessionRecord) -> str:
             "key": [record.key.owner, record.key.project, record.key.session_id],
             "system_prompt": record.system_prompt,
             "messages": [
-                [m.role, m.content, m.token_count, m.created_at.isoformat()]
+                [m.role, m.content, m.token_count, m.created_at.isoformat(), m.status]
                 for m in record.messages
             ],
             "created_at": record.created_at.isoformat(),
@@ -59,15 +61,19 @@ def _encode(record: SessionRecord) -> str:
     )
 
 
+def _decode_message(
+    role: str, content: str, count: int | None, at: str, status: MessageStatus = "complete"
+) -> StoredMessage:
+    """Entries cached before messages had a status were all complete answers."""
+    return StoredMessage(role, content, count, datetime.fromisoformat(at), status)
+
+
 def _decode(raw: str | bytes) -> SessionRecord:
     data: dict[str, Any] = json.loads(raw)
     return SessionRecord(
         key=SessionKey(*data["key"]),
         system_prompt=data["system_prompt"],
-        messages=tuple(
-            StoredMessage(role, content, count, datetime.fromisoformat(at))
-            for role, content, count, at in data["messages"]
-        ),
+        messages=tuple(_decode_message(*fields) for fields in data["messages"]),
         created_at=datetime.fromisoformat(data["created_at"]),
         updated_at=datetime.fromisoformat(data["updated_at"]),
     )
@@ -190,16 +196,26 @@ class RedisCachedStore:
         await self._primary.set_system_prompt(key, system_prompt)
         await self._refresh(key)
 
-    async def append_turn(
-        self, key: SessionKey, user: StoredMessage, assistant: StoredMessage
-    ) -> None:
-        await self._primary.append_turn(key, user, assistant)
+    async def start_turn(
+        self, key: SessionKey, user: StoredMessage, *, system_prompt: str | None
+    ) -> bool:
+        created = await self._primary.start_turn(key, user, system_prompt=system_prompt)
+        cached = None if created else await self._cached(key)
+        if cached is None:
+            await self._refresh(key)  # a new session: one small read fills the cache
+            return created
+        if system_prompt is not None:
+            cached = replace(cached, system_prompt=system_prompt)
+        await self._put(append(cached, user))
+        return created
+
+    async def append_message(self, key: SessionKey, message: StoredMessage) -> None:
+        await self._primary.append_message(key, message)
         cached = await self._cached(key)
         if cached is None:
             await self._drop(key)
         else:
-            messages = (*cached.messages, user, assistant)
-            await self._put(replace(cached, messages=messages, updated_at=assistant.created_at))
+            await self._put(append(cached, message))
 
     async def delete(self, key: SessionKey) -> bool:
         deleted = await self._primary.delete(key)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .settings import LLMSettings
 
 ChatMessage = Mapping[str, str]
 """One chat message, ``{"role": ..., "content": ...}``."""
@@ -29,6 +32,19 @@ class GenerationParams:
     stop: Sequence[str] | None = None
     seed: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def sampling(self, defaults: LLMSettings) -> dict[str, Any]:
+        """The request body's sampling fields, the settings filling what this call left open."""
+        body: dict[str, Any] = {
+            "temperature": defaults.temperature if self.temperature is None else self.temperature,
+            "top_p": defaults.top_p if self.top_p is None else self.top_p,
+            "max_tokens": self.max_tokens or defaults.max_tokens,
+        }
+        if self.stop:
+            body["stop"] = list(self.stop)
+        if self.seed is not None:
+            body["seed"] = self.seed
+        return body
 
 
 @dataclass(frozen=True)

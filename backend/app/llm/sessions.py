@@ -1,11 +1,24 @@
 """Chat sessions: history kept per session, trimmed to the budget, one turn at a time.
 
 A turn locks its session for its whole length (two turns racing on one session would
-each miss the other's messages), loads or creates the session, trims the history to the
-token budget (see :mod:`app.llm.trimming`), asks the client, and stores the user message
-and the answer together only when the answer is complete. A cancelled or failed turn
-stores no message, so history never holds half an answer; the session itself and its
-system prompt are kept, so a retry does not have to send the system prompt again.
+each miss the other's messages), takes a gate slot, reads the history, trims it to the
+token budget (see :mod:`app.llm.trimming`) and opens the upstream stream. Until the
+upstream has accepted the request (its first event arrived) nothing is written: a turn
+refused there (capacity, per-user cap, the LLM down or refusing) leaves no trace, and no
+session. Once accepted the turn is *admitted*: the user's message is stored (creating
+the session if it is new) and :class:`TurnStarted` is the first event, before any text.
+The answer is stored when the turn ends: complete; ``stopped`` with the text so far when
+the caller went away (generator closed, task cancelled); ``failed`` with the text so far
+when the upstream broke off, whose error is then raised as usual.
+
+Those last writes happen while the turn is being cancelled, and anyio (which serves the
+SSE responses) cancels every await of a cancelled scope again. So each write runs in a
+task of its own, awaited under a shielded, time-bounded scope (:func:`_write_through`).
+
+History sent upstream is what is stored, partial answers included (the user saw them and
+their next message may refer to them); an empty answer is left out, since an empty
+assistant turn reads to a model as "I had nothing to say". See
+``docs/decisions/2026-11-29_stopped-turns.md``.
 
 The system prompt is set when a session is created. Passing a different one on a later
 turn replaces it for the session (the newest template wins); passing ``None`` keeps it.
@@ -16,25 +29,30 @@ reached with :func:`get_session_manager`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Mapping
+import logging
+from collections.abc import AsyncGenerator, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+import anyio
 
 from .client import LLMClient
+from .errors import LLMUnavailable
 from .limits import ConcurrencyGate
-from .results import ChatMessage, ChatResult, GenerationParams, TextDelta, Usage
+from .results import ChatMessage, ChatResult, GenerationParams, StreamEvent, TextDelta, Usage
 from .settings import LLMSettings
 from .store import (
     MemoryLocks,
     MemoryStore,
+    MessageStatus,
     SessionKey,
     SessionLocks,
     SessionRecord,
     SessionStore,
     SessionSummary,
     StoredMessage,
-    utc_now,
 )
 from .tokens import TokenCounter
 from .trimming import history_budget, trim_history
@@ -51,9 +69,30 @@ __all__ = [
     "StoredMessage",
     "TurnEvent",
     "TurnResult",
+    "TurnStarted",
     "get_session_manager",
     "set_session_manager",
 ]
+
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+WRITE_DEADLINE_S = 10.0
+"""How long a turn waits for one store write (also while cancelled) before giving up on it."""
+
+_writes_in_flight: set[asyncio.Task[Any]] = set()
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    """The first event of an admitted turn: the user's message is stored.
+
+    ``created`` says that this turn created the session (its id was new).
+    """
+
+    session_id: str
+    created: bool
 
 
 @dataclass(frozen=True)
@@ -67,7 +106,9 @@ class TurnResult:
     model: str
 
 
-TurnEvent = TextDelta | TurnResult
+TurnEvent = TurnStarted | TextDelta | TurnResult
+"""What :meth:`SessionManager.stream_turn` yields, in this order: one :class:`TurnStarted`,
+the :class:`TextDelta` s, one :class:`TurnResult`."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +122,42 @@ class _Counted:
 class _Prompt:
     messages: list[ChatMessage]
     user_tokens: int
+
+
+async def _write_through(write: Coroutine[Any, Any, T]) -> T:
+    """Run a store write to its end, even inside a turn that is being cancelled.
+
+    The write is a task of its own, so no cancellation can cut it in half, and the turn
+    waits for it in a shielded scope: anyio (which runs the SSE responses) cancels every
+    await of a cancelled scope again, and a plain ``Task.cancel()`` that arrives meanwhile
+    is held and delivered again at the turn's next await. The wait is bounded, so a hung
+    store cannot hold a cancelled turn forever.
+    """
+    task = asyncio.ensure_future(write)
+    _writes_in_flight.add(task)
+    task.add_done_callback(_writes_in_flight.discard)
+    held_cancel = False
+    with anyio.move_on_after(WRITE_DEADLINE_S, shield=True) as scope:
+        while not task.done():
+            try:
+                await asyncio.wait({task})
+            except asyncio.CancelledError:
+                if scope.cancel_called:
+                    raise
+                held_cancel = True
+    if held_cancel:
+        _cancel_again()
+    if not task.done():
+        raise TimeoutError(f"the session store took over {WRITE_DEADLINE_S:g} s to write")
+    return task.result()
+
+
+def _cancel_again() -> None:
+    """Re-arm a ``Task.cancel()`` that was held off, leaving the task's count unchanged."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
+        task.cancel()
 
 
 class SessionManager:
@@ -116,12 +193,17 @@ class SessionManager:
         system_prompt: str | None = None,
         params: GenerationParams | None = None,
     ) -> TurnResult:
-        """Send ``user_message`` in the session and return the (stored) answer."""
-        async with self._locks.lock(key), self._slot(key.owner):
-            prompt = await self._prepare(key, user_message, system_prompt, params)
-            result = await self._client.chat(prompt.messages, params)
-            await self._store_turn(key, user_message, prompt.user_tokens, result)
-        return _turn_result(key, result)
+        """Send ``user_message`` in the session and return the (stored) answer.
+
+        The upstream answer is streamed here too, so admission is decided exactly as for
+        :meth:`stream_turn`, and a turn cut short stores what it has.
+        """
+        events = self.stream_turn(key, user_message, system_prompt=system_prompt, params=params)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                if isinstance(event, TurnResult):
+                    return event
+        raise _ended_early()  # pragma: no cover - stream_turn always ends with a result
 
     async def stream_turn(
         self,
@@ -131,24 +213,55 @@ class SessionManager:
         system_prompt: str | None = None,
         params: GenerationParams | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
-        """Like :meth:`turn`, yielding :class:`TextDelta`s, then the :class:`TurnResult`.
+        """Run one turn: :class:`TurnStarted`, the :class:`TextDelta` s, :class:`TurnResult`.
 
-        Closing the generator early cancels the upstream generation and stores nothing.
+        An error before :class:`TurnStarted` stores nothing. Closing the generator (or
+        cancelling its task) after it cancels the upstream generation and stores the text
+        so far as ``stopped``; an upstream error after it stores it as ``failed``.
         """
         async with self._locks.lock(key), self._slot(key.owner):
             prompt = await self._prepare(key, user_message, system_prompt, params)
-            result: ChatResult | None = None
-            events = self._client.stream(prompt.messages, params)
-            async with contextlib.aclosing(events):
-                async for event in events:
-                    if isinstance(event, ChatResult):
-                        result = event
-                    else:
+            upstream = self._client.stream(prompt.messages, params)
+            async with contextlib.aclosing(upstream):
+                event = await anext(upstream, None)  # the upstream accepted: admitted
+                if event is None:  # pragma: no cover - the client always ends with a result
+                    raise _ended_early()
+                user = StoredMessage("user", user_message, prompt.user_tokens)
+                created = await _write_through(
+                    self._store.start_turn(key, user, system_prompt=system_prompt)
+                )
+                parts: list[str] = []
+                try:
+                    yield TurnStarted(key.session_id, created)
+                    while isinstance(event, TextDelta):
+                        parts.append(event.text)
                         yield event
-            if result is None:  # pragma: no cover - the client always ends with a result
-                return
-            await self._store_turn(key, user_message, prompt.user_tokens, result)
-        yield _turn_result(key, result)
+                        event = await anext(upstream, None)
+                    if event is None:  # pragma: no cover - the client always ends with one
+                        raise _ended_early()
+                except BaseException as exc:
+                    await self._store_partial(key, upstream, "".join(parts), exc)
+                    raise
+                await _write_through(self._store.append_message(key, _answer(event)))
+        yield _turn_result(key, event)
+
+    async def _store_partial(
+        self,
+        key: SessionKey,
+        upstream: AsyncGenerator[StreamEvent, None],
+        text: str,
+        exc: BaseException,
+    ) -> None:
+        """Close the upstream first (the server stops generating), then store the text."""
+        status: MessageStatus = "failed" if isinstance(exc, Exception) else "stopped"
+        try:
+            await upstream.aclose()
+        finally:
+            message = StoredMessage("assistant", text, status=status)
+            await _write_through(self._store.append_message(key, message))
+            logger.info(
+                "turn %s in session %s after %d characters", status, key.session_id, len(text)
+            )
 
     async def history(self, key: SessionKey) -> SessionRecord | None:
         """The stored session, or ``None``."""
@@ -176,16 +289,16 @@ class SessionManager:
         result = await self.turn(key, user_message, system_prompt=system_prompt)
         return result.response
 
-    async def _load(self, key: SessionKey, system_prompt: str | None) -> SessionRecord:
+    async def _history(
+        self, key: SessionKey, system_prompt: str | None
+    ) -> tuple[str, list[StoredMessage]]:
+        """The system prompt this turn uses and the stored messages to send; writes nothing."""
         record = await self._store.get(key)
         if record is None:
-            return await self._store.create(key, system_prompt or "")
-        if system_prompt is not None and system_prompt != record.system_prompt:
-            await self._store.set_system_prompt(key, system_prompt)
-            return SessionRecord(
-                key, system_prompt, record.messages, record.created_at, record.updated_at
-            )
-        return record
+            return system_prompt or "", []
+        if system_prompt is None:
+            system_prompt = record.system_prompt
+        return system_prompt, [m for m in record.messages if m.role == "user" or m.content]
 
     async def _count(self, message: StoredMessage) -> _Counted:
         tokens = message.token_count
@@ -209,31 +322,29 @@ class SessionManager:
         system_prompt: str | None,
         params: GenerationParams | None,
     ) -> _Prompt:
-        record = await self._load(key, system_prompt)
+        system, stored = await self._history(key, system_prompt)
         user = _Counted("user", user_message, await self._counter.count(user_message))
-        history = [await self._count(message) for message in record.messages]
+        history = [await self._count(message) for message in stored]
         kept = trim_history(
             [*history, user],
-            system_tokens=await self._counter.count(record.system_prompt),
+            system_tokens=await self._counter.count(system),
             budget=await self._budget(params),
             keep_ratio=self._settings.history_keep_ratio,
         )
         messages: list[ChatMessage] = []
-        if record.system_prompt:
-            messages.append({"role": "system", "content": record.system_prompt})
+        if system:
+            messages.append({"role": "system", "content": system})
         messages.extend({"role": m.role, "content": m.content} for m in kept)
         return _Prompt(messages, user.tokens)
 
-    async def _store_turn(
-        self, key: SessionKey, user_message: str, user_tokens: int, result: ChatResult
-    ) -> None:
-        now = utc_now()
-        answer_tokens = result.usage.completion_tokens if result.usage else None
-        await self._store.append_turn(
-            key,
-            StoredMessage("user", user_message, user_tokens, now),
-            StoredMessage("assistant", result.text, answer_tokens, now),
-        )
+
+def _ended_early() -> LLMUnavailable:
+    return LLMUnavailable("The model stopped answering midway — try again")
+
+
+def _answer(result: ChatResult) -> StoredMessage:
+    tokens = result.usage.completion_tokens if result.usage else None
+    return StoredMessage("assistant", result.text, tokens)
 
 
 def _turn_result(key: SessionKey, result: ChatResult) -> TurnResult:

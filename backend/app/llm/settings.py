@@ -8,8 +8,16 @@ this class touches nothing but the environment.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import math
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .limits import DEFAULT_LANES
+
+REQUIRED_LANES = ("chat", "completion", "game")
+"""Lanes the portal's edges acquire: chat turns, TAB completion, game traffic (MQTT)."""
 
 
 class LLMSettings(BaseSettings):
@@ -41,8 +49,9 @@ class LLMSettings(BaseSettings):
     max_tokens: int = Field(default=512, gt=0, description="Default answer length cap, tokens.")
     skip_thinking: bool = Field(
         default=True,
-        description="Ask the model not to think (chat_template_kwargs) and strip any "
-        "<think>…</think> from answers, streams and stored history.",
+        description="Ask llama.cpp models not to think (chat_template_kwargs "
+        "enable_thinking=false). <think>…</think> blocks are stripped from answers, streams "
+        "and stored history either way.",
     )
     max_history_tokens: int = Field(default=10000, gt=0, description="History budget cap.")
     history_margin_tokens: int = Field(
@@ -60,17 +69,28 @@ class LLMSettings(BaseSettings):
     )
     api_key: SecretStr | None = Field(default=None, description="Bearer key for the server.")
     model: str | None = Field(default=None, description="Model name; None: first of /v1/models.")
-    max_concurrency: int = Field(default=8, gt=0, description="Global in-flight upstream cap.")
-    max_queue: int = Field(default=32, ge=0, description="Requests allowed to wait for a slot.")
+    max_concurrency: int | None = Field(
+        default=None,
+        gt=0,
+        description="Global in-flight upstream cap. None: follow the server's parallel slots "
+        "(llama.cpp /props total_slots), or concurrency_fallback when it does not say.",
+    )
+    concurrency_fallback: int = Field(
+        default=4,
+        gt=0,
+        description="Cap used when max_concurrency is None and the server reports no slots.",
+    )
+    lanes: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_LANES),
+        description="Gate lanes and their relative shares of the cap, written "
+        "`name=share,...` (e.g. `chat=0.4,completion=0.3,game=0.3`); shares are weights "
+        "and need not sum to 1. Each lane reserves its share, at least one slot.",
+    )
+    max_queue: int = Field(
+        default=32, ge=0, description="Requests allowed to wait for a slot, in each lane."
+    )
     queue_timeout: float = Field(
         default=10.0, gt=0, description="Longest wait for a slot before answering busy, s."
-    )
-    completion_share: float = Field(
-        default=0.5,
-        gt=0,
-        lt=1,
-        description="Fraction of max_concurrency reserved for the completion lane; "
-        "the chat lane is guaranteed the rest.",
     )
     per_user_concurrency: int = Field(
         default=4, gt=0, description="In-flight plus queued requests allowed per owner."
@@ -79,3 +99,38 @@ class LLMSettings(BaseSettings):
     token_cache_size: int = Field(
         default=4096, ge=0, description="Entries in the token-count LRU cache."
     )
+
+    @field_validator("lanes", mode="before")
+    @classmethod
+    def _parse_lanes(cls, value: Any) -> Any:
+        return parse_lanes(value) if isinstance(value, str) else value
+
+    @field_validator("lanes")
+    @classmethod
+    def _check_lanes(cls, lanes: dict[str, float]) -> dict[str, float]:
+        missing = [lane for lane in REQUIRED_LANES if lane not in lanes]
+        if missing:
+            raise ValueError(
+                f"LLM_LANES must name the lanes the portal uses ({', '.join(REQUIRED_LANES)}); "
+                f"missing: {', '.join(missing)}"
+            )
+        if not all(math.isfinite(share) and share > 0 for share in lanes.values()):
+            raise ValueError("every share in LLM_LANES must be a number above 0")
+        return lanes
+
+
+def parse_lanes(text: str) -> dict[str, float]:
+    """``"chat=0.4, completion=0.3"`` → ``{"chat": 0.4, "completion": 0.3}``."""
+    lanes: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, share = (piece.strip() for piece in item.partition("="))
+        if not sep or not name or name in lanes:
+            raise ValueError(
+                f"LLM_LANES item {item!r} is not a new `name=share` pair "
+                "(write e.g. chat=0.4,completion=0.3,game=0.3)"
+            )
+        try:
+            lanes[name] = float(share)
+        except ValueError:
+            raise ValueError(f"LLM_LANES share {share!r} of {name!r} is not a number") from None
+    return lanes

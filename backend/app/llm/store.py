@@ -1,5 +1,12 @@
 """What a chat session is, where it is kept, and how a turn locks it.
 
+A turn is stored in two writes: the user's message when the turn is admitted
+(:meth:`SessionStore.start_turn`, which also creates a new session), and the answer when
+it ends (:meth:`SessionStore.append_message`), complete or, with its
+:data:`MessageStatus`, partial: ``stopped`` (the client went away) or ``failed`` (the
+upstream broke off). So a session never exists without a message, and a question is never
+lost to a failure that came after it was accepted.
+
 :class:`SessionStore` is the persistence seam: :class:`MemoryStore` (here) serves the deploy
 script and tests, the SQL store lives with the web app, and
 :class:`~app.llm.redis_store.RedisCachedStore` caches either. :class:`SessionLocks`
@@ -14,9 +21,12 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 TITLE_LENGTH = 60
+
+MessageStatus = Literal["complete", "stopped", "failed"]
+"""How an answer ended: in full, cut short by the client leaving, or by an upstream error."""
 
 
 def utc_now() -> datetime:
@@ -34,12 +44,16 @@ class SessionKey:
 
 @dataclass(frozen=True)
 class StoredMessage:
-    """One stored message; ``token_count`` is filled when known, to spare a recount."""
+    """One stored message; ``token_count`` is filled when known, to spare a recount.
+
+    ``status`` tells a partial answer from a complete one; user messages are ``complete``.
+    """
 
     role: str
     content: str
     token_count: int | None = None
     created_at: datetime = field(default_factory=utc_now)
+    status: MessageStatus = "complete"
 
 
 @dataclass(frozen=True)
@@ -77,8 +91,13 @@ def summarize(record: SessionRecord) -> SessionSummary:
     )
 
 
+def append(record: SessionRecord, message: StoredMessage) -> SessionRecord:
+    """``record`` with ``message`` added at the end, updated at the message's time."""
+    return replace(record, messages=(*record.messages, message), updated_at=message.created_at)
+
+
 class SessionStore(Protocol):
-    """Persistence of sessions. Implementations must make ``append_turn`` atomic."""
+    """Persistence of sessions. Each write is atomic; a turn's lock orders them."""
 
     async def get(self, key: SessionKey) -> SessionRecord | None:
         """The session, or ``None`` if there is none."""
@@ -92,12 +111,20 @@ class SessionStore(Protocol):
         """Replace the session's system prompt; history is kept."""
         ...
 
-    async def append_turn(
-        self, key: SessionKey, user: StoredMessage, assistant: StoredMessage
-    ) -> None:
-        """Store a finished turn, both messages or neither; no-op if the session is gone.
+    async def start_turn(
+        self, key: SessionKey, user: StoredMessage, *, system_prompt: str | None
+    ) -> bool:
+        """Store the user's message of an admitted turn; ``True`` if it created the session.
 
-        The session's ``updated_at`` becomes the assistant message's ``created_at``.
+        A new session gets ``system_prompt`` (or none); an existing one has its system
+        prompt replaced when one is given. ``updated_at`` becomes ``user.created_at``.
+        """
+        ...
+
+    async def append_message(self, key: SessionKey, message: StoredMessage) -> None:
+        """Store the answer that ends a turn; no-op if the session was deleted meanwhile.
+
+        The session's ``updated_at`` becomes ``message.created_at``.
         """
         ...
 
@@ -133,13 +160,22 @@ class MemoryStore:
         if record is not None:
             self._records[key] = replace(record, system_prompt=system_prompt, updated_at=utc_now())
 
-    async def append_turn(
-        self, key: SessionKey, user: StoredMessage, assistant: StoredMessage
-    ) -> None:
+    async def start_turn(
+        self, key: SessionKey, user: StoredMessage, *, system_prompt: str | None
+    ) -> bool:
+        record = self._records.get(key)
+        created = record is None
+        if record is None:
+            record = SessionRecord(key, system_prompt or "", (), user.created_at, user.created_at)
+        elif system_prompt is not None:
+            record = replace(record, system_prompt=system_prompt)
+        self._records[key] = append(record, user)
+        return created
+
+    async def append_message(self, key: SessionKey, message: StoredMessage) -> None:
         record = self._records.get(key)
         if record is not None:
-            messages = (*record.messages, user, assistant)
-            self._records[key] = replace(record, messages=messages, updated_at=assistant.created_at)
+            self._records[key] = append(record, message)
 
     async def delete(self, key: SessionKey) -> bool:
         return self._records.pop(key, None) is not None

@@ -3,6 +3,9 @@
 The cause chain is inspected rather than the outer type alone because the aiohttp
 transport reports a refused connection as a *connect timeout*; telling a person "timed
 out" when the server is simply not running would send them the wrong way.
+
+Each error gets two texts (see :mod:`.errors`): the user's, which says what they can do,
+and the operator's log text, which names the server and what to run or set.
 """
 
 from __future__ import annotations
@@ -21,11 +24,25 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 START_HINT = "start it with `make llm` or set LLM_SERVER_URL"
+OFFLINE = "The model is offline — try again in a minute"
+ASK_ADMIN = "ask the administrator to check the portal's LLM settings"
 
 
-def not_answering(server_url: str) -> LLMUnavailable:
+def not_answering(server_url: str, cause: BaseException | None = None) -> LLMUnavailable:
     """The error for a server that refuses or never accepts connections."""
-    return LLMUnavailable(f"LLM server at {server_url} is not answering — {START_HINT}")
+    because = f" ({cause!r})" if cause is not None else ""
+    return LLMUnavailable(
+        OFFLINE,
+        log_message=f"LLM server at {server_url} is not answering — {START_HINT}{because}",
+    )
+
+
+def cut_short(log_message: str) -> LLMUnavailable:
+    """The error for an answer that stopped midway: the server or a proxy went away."""
+    return LLMUnavailable(
+        "The model stopped answering before the reply was complete — try again in a minute",
+        log_message=log_message,
+    )
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -94,21 +111,32 @@ def _detail(response: httpx2.Response) -> str:
 def from_status(response: httpx2.Response, server_url: str) -> LLMError:
     """Map an HTTP error status from the server to the error a caller can act on."""
     status, detail = response.status_code, _detail(response)
+    where = f"LLM server at {server_url}"
     if status == 429:
-        return LLMBusy(f"LLM server at {server_url} is busy: {detail}", _retry_after(response))
+        return LLMBusy(
+            "The model is busy — try again in a few seconds",
+            _retry_after(response),
+            log_message=f"{where} is busy: {detail}",
+        )
     if status >= 500:
-        return LLMUnavailable(f"LLM server at {server_url} failed with HTTP {status}: {detail}")
+        return LLMUnavailable(
+            "The model failed to answer — try again in a minute",
+            log_message=f"{where} failed with HTTP {status}: {detail}",
+        )
     if status in (401, 403):
         return LLMBadResponse(
-            f"LLM server at {server_url} refused the API key (HTTP {status}) — check LLM_API_KEY"
+            f"The model refused the portal's credentials — {ASK_ADMIN}",
+            log_message=f"{where} refused the API key (HTTP {status}) — check LLM_API_KEY",
         )
     if status == 404:
         return LLMBadResponse(
-            f"LLM server at {server_url} has no such endpoint or model (HTTP 404): {detail} "
-            "— check LLM_SERVER_URL and LLM_MODEL"
+            f"The model is not available on its server — {ASK_ADMIN}",
+            log_message=f"{where} has no such endpoint or model (HTTP 404): {detail} "
+            "— check LLM_SERVER_URL and LLM_MODEL",
         )
     return LLMBadResponse(
-        f"LLM server at {server_url} rejected the request (HTTP {status}): {detail}"
+        f"The model refused this request: {detail}",
+        log_message=f"{where} rejected the request (HTTP {status}): {detail}",
     )
 
 
@@ -119,19 +147,24 @@ def translate(exc: Exception, server_url: str, timeout: float) -> LLMError:
     if isinstance(exc, openai.APIStatusError | httpx2.HTTPStatusError):
         return from_status(exc.response, server_url)
     if _is_connect_failure(exc):
-        # The person sees "not answering"; the log keeps the transport's own words.
-        logger.warning("LLM server at %s: %r", server_url, list(_chain(exc))[-1])
-        return not_answering(server_url)
+        # The operator's log keeps the transport's own words for the root cause.
+        return not_answering(server_url, list(_chain(exc))[-1])
     if _is_timeout(exc):
         return LLMTimeout(
-            f"LLM server at {server_url} did not finish within {timeout:g} s — it may be "
-            "overloaded; lower max_tokens or raise LLM_TIMEOUT"
+            f"The model took longer than {timeout:g} s to answer — try a shorter request, "
+            "or try again later",
+            log_message=f"LLM server at {server_url} did not finish within {timeout:g} s — "
+            "it may be overloaded; lower max_tokens or raise LLM_TIMEOUT",
         )
     if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
-        return LLMUnavailable(
-            f"LLM server at {server_url} closed the connection before the answer was complete"
+        return cut_short(
+            f"LLM server at {server_url} closed the connection before the answer was complete "
+            f"({list(_chain(exc))[-1]!r})"
         )
-    return LLMBadResponse(f"LLM server at {server_url} sent an unusable response: {exc}")
+    return LLMBadResponse(
+        f"The model sent a reply the portal cannot read — {ASK_ADMIN}",
+        log_message=f"LLM server at {server_url} sent an unusable response: {exc!r}",
+    )
 
 
 @contextlib.contextmanager

@@ -1,8 +1,8 @@
 """Shapes of user data on the wire (never a password field)."""
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from app.schemas import UtcDatetime
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -33,7 +33,7 @@ class UserRead(BaseModel):
     display_name: str | None
     role: str
     is_active: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class UserUpdate(BaseModel):

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.cache import AuthCache, Principal, forget_user_after_commit
 from app.errors import BadRequest, NotFound
 from app.users.models import Role, User
 from app.users.schemas import UserAdminUpdate
@@ -42,7 +43,12 @@ async def list_users(session: AsyncSession) -> list[User]:
 
 
 async def update_user(
-    session: AsyncSession, *, actor: User, user_id: int, data: UserAdminUpdate
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    user_id: int,
+    data: UserAdminUpdate,
+    cache: AuthCache,
 ) -> User:
     """Enable/disable an account or change its role; an admin cannot lock themselves out."""
     user = await get_by_id(session, user_id=user_id)
@@ -55,4 +61,5 @@ async def update_user(
     if data.role is not None:
         user.role = data.role
     await session.flush()
+    forget_user_after_commit(session, cache, user.id)  # a disabled account stops at once
     return user

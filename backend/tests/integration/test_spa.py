@@ -56,3 +56,43 @@ async def test_a_path_outside_the_build_gets_the_shell_not_the_file(
 ) -> None:
     response = await portal.get("/..%2F..%2Fetc%2Fpasswd")
     assert response.text == SHELL
+
+
+async def test_a_path_named_api_is_a_json_404(portal: httpx.AsyncClient) -> None:
+    for method in ("GET", "POST", "DELETE"):
+        response = await portal.request(method, "/api")
+        assert response.status_code == 404
+        assert response.json()["error"] == "Not found"
+
+
+async def test_unknown_api_path_is_a_404_for_every_method(portal: httpx.AsyncClient) -> None:
+    response = await portal.delete("/api/no-such-route")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/api/auth/login", "POST"),
+        ("PUT", "/api/auth/login", "POST"),
+        ("GET", "/api/keys/1", "DELETE"),
+        ("POST", "/api/auth/me", "GET, HEAD, PATCH"),
+        ("DELETE", "/api/health", "GET, HEAD"),
+    ],
+)
+async def test_wrong_method_on_an_api_route_is_a_405_with_allow(
+    portal: httpx.AsyncClient, method: str, path: str, allow: str
+) -> None:
+    response = await portal.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    body = response.json()
+    assert body["code"] == "http_405"
+    assert isinstance(body["error"], str)
+    assert isinstance(body["timestamp"], int)
+
+
+async def test_pages_still_get_the_shell_next_to_api_routes(portal: httpx.AsyncClient) -> None:
+    response = await portal.get("/auth/login")
+    assert response.text == SHELL

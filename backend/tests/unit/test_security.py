@@ -2,6 +2,7 @@
 
 import pytest
 from argon2 import PasswordHasher
+from jose import jwt
 
 from app import security
 
@@ -9,14 +10,32 @@ from app import security
 class TestAccessTokens:
     def test_round_trip(self) -> None:
         token = security.create_access_token("42", secret="k" * 32, minutes=5)
-        assert security.decode_access_token(token, secret="k" * 32) == security.AccessClaims(
-            subject="42", version=0
-        )
+        claims = security.decode_access_token(token, secret="k" * 32)
+        assert (claims.subject, claims.version) == ("42", 0)
 
     def test_wrong_secret_is_invalid(self) -> None:
         token = security.create_access_token("42", secret="k" * 32, minutes=5)
         with pytest.raises(security.InvalidToken):
             security.decode_access_token(token, secret="x" * 32)
+
+
+    def test_token_without_expiry_is_invalid(self) -> None:
+        token = jwt.encode({"sub": "42", "typ": "access", "ver": 0}, "k" * 32, algorithm="HS256")
+        with pytest.raises(security.InvalidToken, match="exp"):
+            security.decode_access_token(token, secret="k" * 32)
+
+    @pytest.mark.parametrize("expiry", [float("inf"), "never"])
+    def test_unreadable_expiry_is_invalid(self, expiry: object) -> None:
+        claims = {"sub": "42", "typ": "access", "ver": 0, "exp": expiry}
+        token = jwt.encode(claims, "k" * 32, algorithm="HS256")
+        with pytest.raises(security.InvalidToken):
+            security.decode_access_token(token, secret="k" * 32)
+
+    def test_another_algorithm_is_invalid(self) -> None:
+        claims = {"sub": "42", "typ": "access", "ver": 0, "exp": 9_999_999_999}
+        token = jwt.encode(claims, "k" * 32, algorithm="HS512")
+        with pytest.raises(security.InvalidToken, match="algorithm"):
+            security.decode_access_token(token, secret="k" * 32)
 
 
 class TestApiKeys:

@@ -2,9 +2,10 @@
 
 import asyncio
 import contextlib
+import logging
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -12,7 +13,9 @@ from app.llm import (
     ChatResult,
     CompletionResult,
     GenerationParams,
+    LLMBadResponse,
     LLMClient,
+    LLMError,
     LLMSettings,
     LLMTimeout,
     LLMUnavailable,
@@ -54,6 +57,28 @@ async def _collect(llm: LLMClient, messages: list[dict[str, str]]) -> list[objec
     return [event async for event in llm.stream(messages)]
 
 
+async def _collect_completion(llm: LLMClient, prompt: str) -> list[object]:
+    return [event async for event in llm.stream_complete(prompt)]
+
+
+STREAMS: dict[str, Callable[[LLMClient], Awaitable[list[object]]]] = {
+    "chat": lambda llm: _collect(llm, HELLO),
+    "completion": lambda llm: _collect_completion(llm, "Once upon a time"),
+}
+
+
+def _logged(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(record.getMessage() for record in caplog.records)
+
+
+def _assert_for_users(error: LLMError, server_url: str) -> None:
+    """What users see names no internal address and no operator command."""
+    assert server_url not in error.message
+    assert server_url not in str(error)
+    assert "make llm" not in error.message
+    assert "LLM_" not in error.message
+
+
 class TestChat:
     async def test_answers_with_usage_and_timings(self, client: LLMClient) -> None:
         result = await client.chat(HELLO)
@@ -88,6 +113,14 @@ class TestChat:
         fake_upstream.reply = "<think>hmm</think>\n\nParis."
         assert (await client.chat(HELLO)).text == "Paris."
 
+    async def test_strips_thinking_even_when_thinking_is_allowed(
+        self, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.reply = "<think>hmm</think>\n\nParis."
+        async with client_with(fake_upstream.url, skip_thinking=False) as llm:
+            assert (await llm.chat(HELLO)).text == "Paris."
+        assert "chat_template_kwargs" not in fake_upstream.requests[-1].body
+
     async def test_accepts_a_url_ending_in_v1(self, fake_upstream: FakeUpstream) -> None:
         async with client_with(fake_upstream.url + "/v1/") as llm:
             assert (await llm.chat(HELLO)).text == "Echo: hello there"
@@ -116,6 +149,16 @@ class TestStream:
         assert isinstance(events[-1], ChatResult)
         assert events[-1].text == "The answer."
 
+    async def test_strips_thinking_even_when_thinking_is_allowed(
+        self, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.reply = "<think>secret plan</think>The answer."
+        async with client_with(fake_upstream.url, skip_thinking=False) as llm:
+            events = await _collect(llm, HELLO)
+        assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "The answer."
+        assert isinstance(events[-1], ChatResult)
+        assert events[-1].text == "The answer."
+
     async def test_slow_first_byte_within_the_timeout_works(
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
@@ -126,18 +169,37 @@ class TestStream:
 
 class TestFailures:
     async def test_http_500_is_unavailable(
-        self, client: LLMClient, fake_upstream: FakeUpstream
+        self, client: LLMClient, fake_upstream: FakeUpstream, caplog: pytest.LogCaptureFixture
     ) -> None:
         fake_upstream.fault = Fault(mode="http_500")
-        with pytest.raises(LLMUnavailable, match="HTTP 500"):
+        with pytest.raises(LLMUnavailable, match="try again") as chat_error:
             await client.chat(HELLO)
-        with pytest.raises(LLMUnavailable, match="HTTP 500"):
+        with pytest.raises(LLMUnavailable, match="try again") as stream_error:
             await _collect(client, HELLO)
+        for error in (chat_error.value, stream_error.value):
+            _assert_for_users(error, fake_upstream.url)
+        assert f"LLM server at {fake_upstream.url} failed with HTTP 500" in _logged(caplog)
 
-    async def test_refused_connection_is_unavailable_with_a_hint(self) -> None:
-        async with client_with(_closed_port_url()) as llm:
-            with pytest.raises(LLMUnavailable, match=r"is not answering.*make llm"):
+    async def test_request_the_server_refuses_is_a_bad_response_with_its_reason(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.fault = Fault(mode="http_400")
+        with pytest.raises(LLMBadResponse, match="context size") as error:
+            await client.chat(HELLO)
+        _assert_for_users(error.value, fake_upstream.url)
+
+    async def test_dead_server_tells_users_to_retry_and_the_log_what_to_run(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        url = _closed_port_url()
+        async with client_with(url) as llm:
+            with (
+                caplog.at_level(logging.WARNING, logger="app.llm"),
+                pytest.raises(LLMUnavailable, match="offline — try again in a minute") as error,
+            ):
                 await llm.chat(HELLO)
+        _assert_for_users(error.value, url)
+        assert f"LLM server at {url} is not answering — start it with `make llm`" in _logged(caplog)
 
     async def test_stall_mid_stream_times_out(self, fake_upstream: FakeUpstream) -> None:
         fake_upstream.fault = Fault(mode="stall", stall=30)
@@ -147,18 +209,34 @@ class TestFailures:
                 await _collect(llm, HELLO)
         assert time.monotonic() - started < 3
 
-    async def test_slow_json_answer_times_out(self, fake_upstream: FakeUpstream) -> None:
+    async def test_slow_json_answer_times_out(
+        self, fake_upstream: FakeUpstream, caplog: pytest.LogCaptureFixture
+    ) -> None:
         fake_upstream.fault = Fault(mode="delay", delay=5)
         async with client_with(fake_upstream.url, timeout=0.3) as llm:
-            with pytest.raises(LLMTimeout, match="LLM_TIMEOUT"):
+            with pytest.raises(LLMTimeout, match=r"took longer than 0\.3 s") as error:
                 await llm.chat(HELLO)
+        _assert_for_users(error.value, fake_upstream.url)
+        assert "raise LLM_TIMEOUT" in _logged(caplog)
 
+    @pytest.mark.parametrize("mode", ["cut", "truncate"])
+    @pytest.mark.parametrize("stream", sorted(STREAMS))
     async def test_stream_cut_midway_is_unavailable_not_a_hang(
+        self, client: LLMClient, fake_upstream: FakeUpstream, mode: str, stream: str
+    ) -> None:
+        fake_upstream.fault = Fault(mode=mode, after_chunks=2)
+        with pytest.raises(LLMUnavailable, match="before the reply was complete") as error:
+            await asyncio.wait_for(STREAMS[stream](client), 3)
+        _assert_for_users(error.value, fake_upstream.url)
+
+    async def test_the_next_request_after_a_cut_stream_succeeds(
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="cut", after_chunks=2)
-        with pytest.raises(LLMUnavailable, match="closed the connection"):
-            await asyncio.wait_for(_collect(client, HELLO), 3)
+        with pytest.raises(LLMUnavailable):
+            await _collect(client, HELLO)
+        fake_upstream.fault = Fault()
+        assert isinstance((await _collect(client, HELLO))[-1], ChatResult)
 
 
 class TestCancellation:
@@ -260,8 +338,39 @@ class TestServerInfo:
         assert report.latency_ms is not None
 
     async def test_health_of_a_dead_server_is_unavailable(self) -> None:
-        async with client_with(_closed_port_url()) as llm:
+        url = _closed_port_url()
+        async with client_with(url) as llm:
             report = await llm.health()
         assert report.status == "unavailable"
-        assert report.detail is not None
-        assert "make llm" in report.detail
+        assert report.server_url == url
+        assert report.detail == "The model is offline — try again in a minute"
+
+
+class TestTotalSlots:
+    async def test_read_from_props(self, client: LLMClient) -> None:
+        assert await client.total_slots() == 4
+
+    async def test_none_for_servers_other_than_llama_cpp(self, fake_upstream: FakeUpstream) -> None:
+        fake_upstream.llama_cpp = False
+        async with client_with(fake_upstream.url) as llm:
+            assert await llm.total_slots() is None
+
+    async def test_none_when_props_do_not_say(self, fake_upstream: FakeUpstream) -> None:
+        fake_upstream.total_slots = None
+        async with client_with(fake_upstream.url) as llm:
+            assert await llm.total_slots() is None
+
+    async def test_none_while_the_server_is_down(self) -> None:
+        async with client_with(_closed_port_url()) as llm:
+            assert await llm.total_slots() is None
+
+    async def test_cached_then_refreshed_after_an_outage(
+        self, client: LLMClient, fake_upstream: FakeUpstream
+    ) -> None:
+        assert await client.total_slots() == 4
+        fake_upstream.total_slots = 2
+        assert await client.total_slots() == 4
+        fake_upstream.fault = Fault(mode="http_500")
+        with pytest.raises(LLMUnavailable):
+            await client.chat(HELLO)
+        assert await client.total_slots() == 2

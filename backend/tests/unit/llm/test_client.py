@@ -1,6 +1,8 @@
-"""LLMClient's resend on a pooled connection the server had closed, driven by a mock transport."""
+"""LLMClient against a scripted mock transport: resending on a stale pooled connection, and
+what it reads from llama.cpp's ``/props``."""
 
 import json
+from typing import Any
 
 import httpx2
 import pytest
@@ -21,13 +23,19 @@ ANSWER = {
 
 
 class ScriptedUpstream:
-    """Answers /v1/models and /v1/chat/completions; chat fails with the queued errors first."""
+    """Answers /v1/models and /v1/chat/completions; chat fails with the queued errors first.
 
-    def __init__(self, failures: list[Exception]) -> None:
+    ``props`` is the body of ``/props``; without it the server is not llama.cpp (404).
+    """
+
+    def __init__(self, failures: list[Exception], props: dict[str, Any] | None = None) -> None:
         self.failures = failures
+        self.props = props
         self.chat_calls = 0
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        if request.url.path == "/props" and self.props is not None:
+            return httpx2.Response(200, json=self.props)
         if request.url.path == "/v1/models":
             return httpx2.Response(200, json={"object": "list", "data": [{"id": "m"}]})
         if request.url.path == "/v1/chat/completions":
@@ -62,7 +70,7 @@ async def test_a_closed_pooled_connection_is_resent_once_and_the_answer_arrives(
 async def test_a_second_closed_connection_is_reported_not_retried_forever() -> None:
     upstream = ScriptedUpstream([stale_write_error(), stale_write_error()])
     async with client_for(upstream) as llm:
-        with pytest.raises(LLMUnavailable, match="not answering"):
+        with pytest.raises(LLMUnavailable, match="offline"):
             await llm.chat(HELLO)
     assert upstream.chat_calls == 2
 
@@ -70,6 +78,23 @@ async def test_a_second_closed_connection_is_reported_not_retried_forever() -> N
 async def test_a_refused_connection_is_not_resent() -> None:
     upstream = ScriptedUpstream([httpx2.ConnectError("connection refused")])
     async with client_for(upstream) as llm:
-        with pytest.raises(LLMUnavailable, match="not answering"):
+        with pytest.raises(LLMUnavailable, match="offline"):
             await llm.chat(HELLO)
     assert upstream.chat_calls == 1
+
+
+class TestTotalSlots:
+    @pytest.mark.parametrize(
+        ("props", "expected"),
+        [
+            ({"total_slots": 3, "default_generation_settings": {"n_ctx": 4096}}, 3),
+            ({"default_generation_settings": {"n_ctx": 4096}}, None),
+            ({"total_slots": 0}, None),
+            ({"total_slots": True}, None),
+            ({"total_slots": "4"}, None),
+            (None, None),
+        ],
+    )
+    async def test_reads_props(self, props: dict[str, Any] | None, expected: int | None) -> None:
+        async with client_for(ScriptedUpstream([], props)) as llm:
+            assert await llm.total_slots() == expected

@@ -3,9 +3,10 @@
 - the fake upstream (`fake_upstream_launcher.py`), answering after a fixed delay, optionally
   streaming at a fixed per-chunk pace;
 - the embedded llama.cpp server with SmolLM2 (`python -m app.llm.runtime serve`);
-- one portal per upstream and tag (uvicorn with uvloop and httptools, as in production), with
-  its own SQLite file (or the database its `env` names) and the gate's caps raised so bench
-  traffic is measured, not rejected.
+- one portal per upstream and tag (`python -m app.server`, as `make run` starts it: uvicorn
+  on uvloop with httptools and the header deadline, no access log), with its own SQLite file
+  (or the database its `env` names) and the gate's caps raised so bench traffic is measured,
+  not rejected.
 
 Every process is separate from the load generator, so none of them shares its GIL.
 """
@@ -117,9 +118,8 @@ class Stack:
         index = len(self._portal_logs)
         port = free_port()
         command = [
-            *(PYTHON, "-m", "uvicorn", "app.main:create_app", "--factory"),
-            *("--host", "127.0.0.1", "--port", str(port)),
-            *("--loop", "uvloop", "--http", "httptools"),
+            *(PYTHON, "-m", "app.server", "--host", "127.0.0.1", "--port", str(port)),
+            *("--http", "httptools"),
         ]
         env = {
             "DATABASE_URL": f"sqlite+aiosqlite:///{self.scratch / f'portal-{index}.db'}",

@@ -24,7 +24,7 @@ import subprocess
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,8 +54,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 SYSTEM_PROMPT = "You are a terse assistant."
-LOG_PROBLEM = re.compile(r"\b(ERROR|CRITICAL|WARNING|Traceback)\b|Error\b|Exception\b|QueuePool")
-LOG_EXCERPT_LINES = 8
+LOG_PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|\" 5\d\d ")
+LOG_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ")
+APP_FRAME = re.compile(r'File ".*/backend/(app/[^"]+)", line (\d+), in (\S+)')
+LOG_EXCERPT_LINES = 10
 ROUNDS = ("1: new sessions", "2: same sessions, 2nd turn")
 
 
@@ -234,6 +236,24 @@ async def _check_history(
     return f"history of {len(sample)} sampled sessions after round 2: {found} (expected 4)"
 
 
+def _problem_lines(lines: Iterable[str]) -> Iterator[str]:
+    """Warnings, errors, 5xx access lines, and the exception line ending each traceback with
+    the innermost portal frame that raised it."""
+    in_traceback = False
+    frame = ""
+    for line in lines:
+        if line.startswith("Traceback (most recent call last)"):
+            in_traceback, frame = True, ""
+        elif in_traceback:
+            if match := APP_FRAME.search(line):
+                frame = f"{match.group(1)}:{match.group(2)} in {match.group(3)}"
+            elif line.strip() and not line.startswith((" ", "\t", "During handling", "The above")):
+                in_traceback = False
+                yield f"{line} [{frame}]" if frame else line
+        elif LOG_PROBLEM.search(line):
+            yield line
+
+
 def _log_excerpt(log: Path) -> list[str]:
     """The portal log's problem lines, grouped (numbers and addresses masked), most frequent
     first, so a flood of one error reads as one line with a count."""
@@ -241,17 +261,19 @@ def _log_excerpt(log: Path) -> list[str]:
         return []
     problems: Counter[str] = Counter()
     first_seen: dict[str, str] = {}
-    for line in log.read_text(errors="replace").splitlines():
-        if not LOG_PROBLEM.search(line):
-            continue
-        text = re.sub(r"^\S+ \S+ ", "", line)  # the timestamp
-        key = re.sub(r"0x[0-9a-f]+|\d+(\.\d+)?", "N", text)
+    for line in _problem_lines(log.read_text(errors="replace").splitlines()):
+        text = LOG_TIMESTAMP.sub("", line)
+        key = _masked(text)
         problems[key] += 1
         first_seen.setdefault(key, text)
     return [
         f"{count} x {first_seen[key][:400]}"
         for key, count in problems.most_common(LOG_EXCERPT_LINES)
     ]
+
+
+def _masked(text: str) -> str:
+    return re.sub(r"0x[0-9a-f]+|(?<![\w.])\d+(\.\d+)?", "N", text)
 
 
 async def _run_database(
@@ -283,12 +305,15 @@ async def _run_database(
 
 
 def _failures(results: Sequence[StreamResult]) -> str:
-    counts = Counter(
-        f"{r.outcome} ({r.status}): {r.detail}" if r.detail else f"{r.outcome} ({r.status})"
-        for r in results
-        if not r.ok
-    )
-    return "; ".join(f"{count} x {what}" for what, count in counts.most_common(5))
+    counts: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    for result in results:
+        if not result.ok:
+            what = f"{result.outcome} ({result.status})"
+            what += f": {result.detail}" if result.detail else ""
+            counts[_masked(what)] += 1
+            example.setdefault(_masked(what), what)
+    return "; ".join(f"{count} x {example[key]}" for key, count in counts.most_common(5))
 
 
 def _row(round_: Round) -> list[str]:

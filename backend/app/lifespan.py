@@ -4,6 +4,8 @@ Reverse order on exit. The embedded llama.cpp is a separate process (`app.llm.ru
 started by `make run` or the test fixtures, never here.
 """
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -19,13 +21,16 @@ from app.completion.service import CompletionContext
 from app.config import Settings
 from app.db import apply_migrations, create_engine, create_sessionmaker, session_scope
 from app.llm.client import LLMClient
+from app.llm.errors import LLMError
 from app.llm.limits import ConcurrencyGate, upstream_capacity
 from app.llm.redis_store import RedisCachedStore, RedisLocks
 from app.llm.sessions import SessionManager, set_session_manager
+from app.llm.settings import LLMSettings
 from app.llm.store import SessionLocks, SessionStore
 from app.ratelimit import RateLimiter, rate_limit_storage, redis_pool
 
 logger = logging.getLogger(__name__)
+CAPACITY_CHECK_SECONDS = 30.0
 LOCAL_LLM_URL = "http://127.0.0.1:8080"
 """Where `make llm` serves when `LLM_SERVER_URL` is unset."""
 
@@ -110,10 +115,35 @@ async def _start_llm(app: FastAPI, settings: Settings, stack: AsyncExitStack) ->
     stack.callback(set_session_manager, None)
     app.state.llm, app.state.gate, app.state.sessions = client, gate, manager
     app.state.completion = _completion_context(app, settings)
+    if llm.max_concurrency is None:
+        follower = asyncio.create_task(_follow_upstream_capacity(gate, llm, client))
+        stack.push_async_callback(_cancel, follower)
     health = await client.health()
     logger.info(
         "LLM at %s: %s (%s)", client.server_url, health.status, health.model or health.detail
     )
+
+
+async def _follow_upstream_capacity(
+    gate: ConcurrencyGate, llm: LLMSettings, client: LLMClient
+) -> None:
+    """Keep the cap equal to the server's parallel slots: a server that was down at start-up,
+    or restarted with another `--parallel`, is followed without restarting the portal."""
+    while True:
+        await asyncio.sleep(CAPACITY_CHECK_SECONDS)
+        try:
+            capacity, source = await upstream_capacity(llm, client)
+        except LLMError:
+            continue  # unreachable now; the next check asks again
+        if capacity != gate.capacity:
+            logger.info("LLM gate: %d → %d slots (%s)", gate.capacity, capacity, source)
+            gate.set_capacity(capacity)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @asynccontextmanager

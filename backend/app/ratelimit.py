@@ -8,6 +8,7 @@ process, so Redis gets one connection pool.
 
 import logging
 import time
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -31,12 +32,14 @@ def rate_limit_storage(redis_url: str | None, pool: ConnectionPool | None = None
     """Counters shared by every worker through Redis when configured, else in this process."""
     if not redis_url:
         return MemoryStorage()
+    # `limits` passes extra options through to redis-py untyped; the pool is one of them.
+    options: dict[str, Any] = {"connection_pool": pool or redis_pool(redis_url)}
     return RedisStorage(
         f"async+{redis_url}",
         implementation="redispy",
         key_prefix="pp-limits",
         wrap_exceptions=True,
-        connection_pool=pool or redis_pool(redis_url),
+        **options,
     )
 
 

@@ -1,4 +1,4 @@
-"""Field types shared by every domain's wire schemas.
+"""Field types and shapes shared by every domain's wire schemas.
 
 `UtcDatetime` is the type of every datetime a response carries. Times are stored in UTC, but
 SQLite hands them back without a timezone; sent as they are, a browser would read them as
@@ -6,7 +6,7 @@ local time. Attaching UTC at the wire makes every response say `…Z`, whatever 
 """
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
@@ -17,3 +17,17 @@ def as_utc(moment: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+
+
+STREAM_EVENT: dict[str, Any] = {
+    "type": "object",
+    "description": "One Server-Sent Event; `data` is a JSON document (keep-alive comments aside)",
+    "properties": {
+        "event": {"type": "string", "description": "Absent for text deltas"},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+    "required": ["data"],
+}
+"""An item of a `text/event-stream` response, as OpenAPI's `itemSchema` documents it."""

@@ -44,7 +44,8 @@ async def read_login(request: Request) -> LoginRequest:
     else:
         try:
             data = json.loads(await request.body())
-        except ValueError as exc:  # bad JSON, and bytes that are not UTF-8 at all
+        # Bad JSON, bytes that are not UTF-8 at all, and nesting deeper than the parser recurses.
+        except (ValueError, RecursionError) as exc:
             raise BadRequest("Request body must be JSON or a login form") from exc
     try:
         return LoginRequest.model_validate(data)

@@ -27,10 +27,6 @@ class ChatSession(TimestampMixin, Base):
     )
 
 
-MESSAGE_STATUSES = ("complete", "stopped", "failed")
-"""How an answer ended (`app.llm.store.MessageStatus`); user messages are `complete`."""
-
-
 class ChatMessage(Base):
     """One message; `token_count` caches the server tokenizer's count for history trimming.
 
@@ -39,8 +35,8 @@ class ChatMessage(Base):
     """
 
     __tablename__ = "chat_message"
-    __table_args__ = (
-        CheckConstraint(f"status IN {MESSAGE_STATUSES!r}", name="status"),
+    __table_args__ = (  # the values of `app.llm.store.MessageStatus`
+        CheckConstraint("status IN ('complete', 'stopped', 'failed')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +47,5 @@ class ChatMessage(Base):
     content: Mapped[str] = mapped_column(Text)
     token_count: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(
-        String(16), default="complete", server_default="complete"
-    )
+    status: Mapped[str] = mapped_column(String(16), default="complete", server_default="complete")
     session: Mapped[ChatSession] = relationship(back_populates="messages")

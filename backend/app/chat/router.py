@@ -20,13 +20,14 @@ from app.chat.schemas import (
 from app.deps import LLM, Gate, Sessions
 from app.disconnect import cancel_on_disconnect
 from app.errors import LLM_ERRORS, error_responses
-from app.sse import sse_response, wants_stream
+from app.schemas import STREAM_EVENT
+from app.sse import LegacyWire, sse_response, wants_stream
 
 router = APIRouter(prefix="/api/llm", tags=["llm"])
 STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or Server-Sent Events when the body says stream or Accept asks",
-        "content": {"text/event-stream": {}},
+        "content": {"text/event-stream": {"itemSchema": STREAM_EVENT}},
     }
 }
 ASK_MODEL_DOC = {**STREAM_DOC, **error_responses(400, 401, 413, *LLM_ERRORS)}
@@ -34,7 +35,7 @@ ALIAS_STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Server-Sent Events in the original clients' format: bare `data:` "
         'lines `{"content": …}`, then `{"done": true}` or `{"error": …}`',
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {"text/event-stream": {"itemSchema": STREAM_EVENT}},
     },
     **error_responses(400, 401, 413, *LLM_ERRORS),
 }
@@ -91,8 +92,8 @@ async def delete_chat_session(session_id: str, user: CurrentUser, manager: Sessi
 
 
 @router.get("/health")
-async def read_llm_health(client: LLM) -> LLMHealthRead:
-    return await service.llm_health(client=client)
+async def read_llm_health(client: LLM, gate: Gate) -> LLMHealthRead:
+    return await service.llm_health(client=client, gate=gate)
 
 
 # Routes the prototype's clients already call: same handlers, always streaming.
@@ -107,7 +108,7 @@ async def chat_stream(
     data: ChatRequest, request: Request, user: CurrentUser, client: LLM, gate: Gate
 ) -> EventSourceResponse:
     events = service.stream_chat_once(client=client, gate=gate, user=user, data=data)
-    return await sse_response(request, events)
+    return await sse_response(request, events, wire=LegacyWire())
 
 
 @router.post(
@@ -121,7 +122,7 @@ async def chat_session_stream(
     data: SessionChatRequest, request: Request, user: CurrentUser, manager: Sessions
 ) -> EventSourceResponse:
     events = service.stream_session_turn(manager=manager, user=user, data=data)
-    return await sse_response(request, events)
+    return await sse_response(request, events, wire=LegacyWire())
 
 
 @router.post(

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from app.schemas import UtcDatetime
-from app.text import require_encodable
+from app.text import require_storable
 
 MAX_MESSAGE_CHARS = 32_000
 MAX_SYSTEM_PROMPT_CHARS = 32_000
@@ -33,8 +33,8 @@ class ChatMessageIn(BaseModel):
     @field_validator("content")
     @classmethod
     def content_is_encodable(cls, content: str) -> str:
-        """Text the database and the model cannot encode is a 400 here, not a 500 later."""
-        return require_encodable(content)
+        """Text the database cannot keep is a 400 here, not a 500 later."""
+        return require_storable(content)
 
 
 class ChatRequest(SamplingFields):
@@ -63,8 +63,8 @@ class SessionChatRequest(SamplingFields):
     @field_validator("message", "system_prompt")
     @classmethod
     def text_is_encodable(cls, text: str | None) -> str | None:
-        """Text the database and the model cannot encode is a 400 here, not a 500 later."""
-        return require_encodable(text)
+        """Text the database cannot keep is a 400 here, not a 500 later."""
+        return require_storable(text)
 
 
 class SessionChatResponse(ChatResponse):
@@ -79,6 +79,11 @@ class HistoryMessageRead(BaseModel):
     role: str
     content: str
     created_at: UtcDatetime | None = None
+    status: Literal["complete", "stopped", "failed"] = Field(
+        default="complete",
+        description="How an answer ended: `stopped` (the client went away) and `failed` (the "
+        "model broke off) hold the text so far; questions are always `complete`",
+    )
 
 
 class SessionHistoryRead(BaseModel):
@@ -97,6 +102,19 @@ class SessionSummaryRead(BaseModel):
     updated_at: UtcDatetime
 
 
+class GateLaneRead(BaseModel):
+    in_use: int
+    waiting: int
+    reserved: int = Field(description="Slots of the cap this lane is guaranteed.")
+
+
+class GateRead(BaseModel):
+    """The concurrency gate in front of the LLM server: its cap and each lane's use."""
+
+    capacity: int
+    lanes: dict[str, GateLaneRead]
+
+
 class LLMHealthRead(BaseModel):
     status: Literal["ok", "degraded", "unavailable"]
     server_url: str
@@ -104,3 +122,4 @@ class LLMHealthRead(BaseModel):
     latency_ms: float | None
     slot_context: int | None
     detail: str | None = None
+    gate: GateRead

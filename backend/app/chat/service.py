@@ -1,11 +1,17 @@
-"""Chat over HTTP: one-shot answers and turns of stored sessions, JSON or streamed as SSE."""
+"""Chat over HTTP: one-shot answers and turns of stored sessions, JSON or streamed.
 
+Streaming functions yield the library's events (:class:`TurnStarted`, :class:`TextDelta`)
+and then the final answer; the route's SSE wire format encodes them. A non-streamed session
+turn is the streamed one, read to its end, so both store a turn the same way: nothing when it
+is refused, the question once it is admitted, the answer (maybe partial) when it ends. An
+error after admission names the session in `details.session_id`.
+"""
+
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import asdict
-from typing import Any
-
-from sse_starlette import ServerSentEvent
+from typing import Any, Protocol
 
 from app.chat.schemas import (
     ChatRequest,
@@ -18,24 +24,31 @@ from app.chat.schemas import (
     SessionHistoryRead,
     SessionSummaryRead,
 )
-from app.errors import NotFound
+from app.errors import AppError, NotFound, llm_error_to_app_error
 from app.llm.client import LLMClient
+from app.llm.errors import LLMError
 from app.llm.limits import ConcurrencyGate
 from app.llm.results import ChatResult, GenerationParams, TextDelta
-from app.llm.sessions import SessionManager, TurnResult
+from app.llm.sessions import SessionManager, TurnResult, TurnStarted
 from app.llm.store import SessionKey
-from app.sse import delta_event, done_event
-from app.users.models import User
+
+
+class Caller(Protocol):
+    """Whoever is signed in (a `User` or the auth cache's snapshot); sessions are theirs."""
+
+    @property
+    def id(self) -> int: ...
+
 
 CHAT_PROJECT = "chat"
 """Sessions made in the browser or over REST; game clients use their game's project."""
 
 
-def owner_of(user: User) -> str:
+def owner_of(user: Caller) -> str:
     return str(user.id)
 
 
-def session_key(user: User, session_id: str) -> SessionKey:
+def session_key(user: Caller, session_id: str) -> SessionKey:
     return SessionKey(owner=owner_of(user), project=CHAT_PROJECT, session_id=session_id)
 
 
@@ -74,7 +87,7 @@ def turn_response(result: TurnResult) -> SessionChatResponse:
 
 
 async def chat_once(
-    *, client: LLMClient, gate: ConcurrencyGate, user: User, data: ChatRequest
+    *, client: LLMClient, gate: ConcurrencyGate, user: Caller, data: ChatRequest
 ) -> ChatResponse:
     messages = [message.model_dump() for message in data.messages]
     async with gate.acquire("chat", owner_of(user)):
@@ -83,18 +96,17 @@ async def chat_once(
 
 
 async def stream_chat_once(
-    *, client: LLMClient, gate: ConcurrencyGate, user: User, data: ChatRequest
-) -> AsyncIterator[ServerSentEvent]:
+    *, client: LLMClient, gate: ConcurrencyGate, user: Caller, data: ChatRequest
+) -> AsyncGenerator[TextDelta | ChatResponse, None]:
     messages = [message.model_dump() for message in data.messages]
     async with gate.acquire("chat", owner_of(user)):
-        async for event in client.stream(messages, generation_params(data)):
-            if isinstance(event, TextDelta):
-                yield delta_event(event.text)
-            else:
-                yield done_event(chat_response(event).model_dump(mode="json"))
+        events = client.stream(messages, generation_params(data))
+        async with contextlib.aclosing(events):
+            async for event in events:
+                yield event if isinstance(event, TextDelta) else chat_response(event)
 
 
-def _turn_args(user: User, data: SessionChatRequest) -> dict[str, Any]:
+def _turn_args(user: Caller, data: SessionChatRequest) -> dict[str, Any]:
     session_id = data.session_id or uuid.uuid4().hex
     return {
         "key": session_key(user, session_id),
@@ -104,24 +116,43 @@ def _turn_args(user: User, data: SessionChatRequest) -> dict[str, Any]:
     }
 
 
-async def session_turn(
-    *, manager: SessionManager, user: User, data: SessionChatRequest
-) -> SessionChatResponse:
-    return turn_response(await manager.turn(**_turn_args(user, data)))
+def _failed_in_session(exc: LLMError, session_id: str) -> AppError:
+    """An error after admission: the question is stored, so say in which session."""
+    error = llm_error_to_app_error(exc)
+    error.details = {"session_id": session_id}
+    return error
 
 
 async def stream_session_turn(
-    *, manager: SessionManager, user: User, data: SessionChatRequest
-) -> AsyncIterator[ServerSentEvent]:
-    async for event in manager.stream_turn(**_turn_args(user, data)):
-        if isinstance(event, TextDelta):
-            yield delta_event(event.text)
-        else:
-            yield done_event(turn_response(event).model_dump(mode="json"))
+    *, manager: SessionManager, user: Caller, data: SessionChatRequest
+) -> AsyncGenerator[TurnStarted | TextDelta | SessionChatResponse, None]:
+    started: TurnStarted | None = None
+    events = manager.stream_turn(**_turn_args(user, data))
+    async with contextlib.aclosing(events):
+        try:
+            async for event in events:
+                if isinstance(event, TurnStarted):
+                    started = event
+                yield turn_response(event) if isinstance(event, TurnResult) else event
+        except LLMError as exc:
+            if started is None:
+                raise
+            raise _failed_in_session(exc, started.session_id) from exc
+
+
+async def session_turn(
+    *, manager: SessionManager, user: Caller, data: SessionChatRequest
+) -> SessionChatResponse:
+    events = stream_session_turn(manager=manager, user=user, data=data)
+    async with contextlib.aclosing(events):
+        async for event in events:
+            if isinstance(event, SessionChatResponse):
+                return event
+    raise RuntimeError("the turn ended without an answer")  # pragma: no cover
 
 
 async def read_history(
-    *, manager: SessionManager, user: User, session_id: str
+    *, manager: SessionManager, user: Caller, session_id: str
 ) -> SessionHistoryRead:
     record = await manager.history(session_key(user, session_id))
     if record is None:
@@ -130,7 +161,9 @@ async def read_history(
         session_id=session_id,
         system_prompt=record.system_prompt or None,
         messages=[
-            HistoryMessageRead(role=m.role, content=m.content, created_at=m.created_at)
+            HistoryMessageRead(
+                role=m.role, content=m.content, created_at=m.created_at, status=m.status
+            )
             for m in record.messages
         ],
         created_at=record.created_at,
@@ -138,12 +171,12 @@ async def read_history(
     )
 
 
-async def delete_session(*, manager: SessionManager, user: User, session_id: str) -> None:
+async def delete_session(*, manager: SessionManager, user: Caller, session_id: str) -> None:
     if not await manager.delete(session_key(user, session_id)):
         raise NotFound("Session not found")
 
 
-async def list_sessions(*, manager: SessionManager, user: User) -> list[SessionSummaryRead]:
+async def list_sessions(*, manager: SessionManager, user: Caller) -> list[SessionSummaryRead]:
     summaries = await manager.list_sessions(owner_of(user), CHAT_PROJECT)
     return [
         SessionSummaryRead(
@@ -157,6 +190,6 @@ async def list_sessions(*, manager: SessionManager, user: User) -> list[SessionS
     ]
 
 
-async def llm_health(*, client: LLMClient) -> LLMHealthRead:
+async def llm_health(*, client: LLMClient, gate: ConcurrencyGate) -> LLMHealthRead:
     report = await client.health()
-    return LLMHealthRead.model_validate(asdict(report))
+    return LLMHealthRead.model_validate({**asdict(report), "gate": asdict(gate.stats())})

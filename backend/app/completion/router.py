@@ -11,6 +11,7 @@ from app.completion.kinds import KINDS
 from app.completion.schemas import CompletionRequest, CompletionResponse, CompletionTypeRead
 from app.disconnect import cancel_on_disconnect
 from app.errors import error_responses
+from app.schemas import STREAM_EVENT
 from app.sse import sse_response, wants_stream
 
 router = APIRouter(prefix="/api/completion", tags=["completion"])
@@ -29,7 +30,7 @@ Completion = Annotated[service.CompletionContext, Depends(get_completion_context
     response_model=CompletionResponse,
     responses={
         200: {
-            "content": {"text/event-stream": {}},
+            "content": {"text/event-stream": {"itemSchema": STREAM_EVENT}},
             "headers": {"X-Cache": {"description": "hit or miss"}},
         },
         **error_responses(

@@ -123,7 +123,10 @@ async def upstream_capacity(settings: LLMSettings, upstream: SlotReporter) -> tu
         return settings.max_concurrency, "LLM_MAX_CONCURRENCY"
     if slots := await upstream.total_slots():
         return slots, "the LLM server's parallel slots"
-    return settings.concurrency_fallback, "LLM_CONCURRENCY_FALLBACK: the server reports no slots"
+    return settings.concurrency_fallback, (
+        "LLM_CONCURRENCY_FALLBACK; the server reports no parallel slots: "
+        "set LLM_MAX_CONCURRENCY to the requests it runs at once"
+    )
 
 
 class ConcurrencyGate:

@@ -21,9 +21,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("status", sa.String(length=16), server_default="complete", nullable=False)
         )
-        batch.create_check_constraint(
-            "status", "status IN ('complete', 'stopped', 'failed')"
-        )
+        batch.create_check_constraint("status", "status IN ('complete', 'stopped', 'failed')")
 
 
 def downgrade() -> None:

@@ -6,6 +6,7 @@ have a documented status and content type, and match its documented schema — o
 a token (the 401 side of every protected route) and once as a signed-in user.
 """
 
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,8 +21,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from app.config import Settings
+from app.llm.settings import LLMSettings
 from app.main import create_app
-from tests.fixtures.app import SettingsFactory
 from tests.fixtures.database import clear_tables
 from tests.fixtures.factories import DEFAULT_PASSWORD, unique_email
 from tests.fixtures.fake_upstream import FakeUpstream
@@ -44,50 +46,56 @@ EXAMPLES = settings(
 )
 
 
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
+@pytest.fixture(scope="module")
+async def contract_app(
+    database_url: str, fake_upstream_server: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
+    """One app for the module: schemathesis runs its lifespan around each operation's test.
 
-
-@pytest.fixture
-async def contract_app(make_settings: SettingsFactory, database_url: str) -> AsyncIterator[FastAPI]:
-    # Limits high enough that generated requests reach the handlers instead of the throttle.
-    yield create_app(make_settings(completion_rate_limit="100000/minute"))
+    Limits are high enough that generated requests reach the handlers, not the throttles.
+    """
+    fake_upstream_server.reset()
+    settings = Settings(
+        environment="test",
+        secret_key=secrets.token_urlsafe(48),
+        database_url=database_url,
+        frontend_dist=tmp_path_factory.mktemp("no-frontend"),
+        completion_rate_limit="100000/minute",
+        login_rate_limit_account="100000/minute",
+        login_rate_limit_address="100000/minute",
+        llm=LLMSettings(server_url=fake_upstream_server.url),
+    )
+    yield create_app(settings)
     await clear_tables(database_url)
 
 
-@pytest.fixture
-def api_schema(contract_app: FastAPI) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_asgi("/api/openapi.json", contract_app)
-
-
-@pytest.fixture
-def bearer(api_schema: schemathesis.BaseSchema) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def bearer(contract_app: FastAPI) -> dict[str, str]:
     """A signed-in user's Authorization header, made through the API itself."""
     credentials = {"email": unique_email("contract"), "password": DEFAULT_PASSWORD}
-    register = api_schema["/api/auth/register"]["POST"].Case(body=credentials).call()
-    assert register.status_code == 201, register.text
-    login = (
-        api_schema["/api/auth/login"]["POST"]
-        .Case(body=credentials, media_type="application/json")
-        .call()
-    )
-    assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+    register = schema["/api/auth/register"]["POST"].Case(body=credentials)
+    assert register.call(app=contract_app).status_code == 201
+    login = schema["/api/auth/login"]["POST"].Case(body=credentials, media_type="application/json")
+    answer = login.call(app=contract_app)
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# What the app documents, as `/api/openapi.json` serves it; requests go to `contract_app`.
+schema = schemathesis.openapi.from_dict(create_app().openapi())
 
 
 @schema.parametrize()
 @EXAMPLES
-def test_anonymous_requests_get_documented_answers(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=TRUTH)
+def test_anonymous_requests_get_documented_answers(
+    case: schemathesis.Case, contract_app: FastAPI
+) -> None:
+    case.call_and_validate(app=contract_app, checks=TRUTH)
 
 
 @schema.parametrize()
 @EXAMPLES
 def test_signed_in_requests_get_documented_answers(
-    case: schemathesis.Case, bearer: dict[str, str]
+    case: schemathesis.Case, contract_app: FastAPI, bearer: dict[str, str]
 ) -> None:
-    case.call_and_validate(headers=bearer, checks=TRUTH)
+    case.call_and_validate(app=contract_app, headers=bearer, checks=TRUTH)

@@ -34,7 +34,8 @@ def test_every_setting_is_in_env_example_with_a_comment() -> None:
         "MAX_CONCURRENCY",
         "MAX_QUEUE",
         "QUEUE_TIMEOUT",
-        "COMPLETION_SHARE",
+        "CONCURRENCY_FALLBACK",
+        "LANES",
         "PER_USER_CONCURRENCY",
     }
     assert operator_llm <= {name.upper() for name in LLMSettings.model_fields}

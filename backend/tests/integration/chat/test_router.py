@@ -275,22 +275,45 @@ class TestLLMDown:
             health = await http.get("/api/llm/health")
             assert health.status_code == 200
             assert health.json()["status"] == "unavailable"
+            assert health.json()["gate"]["capacity"] == 4, "LLM_CONCURRENCY_FALLBACK"
             account = await register(http)
             response = await say(http, account, "anyone?")
         assert response.status_code == 503
         assert response.headers["retry-after"] == "5"
-        assert f"LLM server at {closed}" in response.json()["error"]
+        # The user is told what to do; the server's address stays in the operator's log.
+        assert "offline" in response.json()["error"]
+        assert closed not in response.json()["error"]
 
 
 class TestCapacity:
+    async def test_gate_follows_the_servers_slots_and_shows_in_health(
+        self, make_settings, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.total_slots = 6
+        application = create_app(make_settings())
+        async with (
+            LifespanManager(application),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=application), base_url="http://portal.test"
+            ) as http,
+        ):
+            health = await http.get("/api/llm/health")
+        assert health.json()["gate"] == {
+            "capacity": 6,
+            "lanes": {
+                lane: {"in_use": 0, "waiting": 0, "reserved": 2}
+                for lane in ("chat", "completion", "game")
+            },
+        }
+
     async def test_per_user_cap_is_429_and_global_cap_is_503(
         self, make_settings, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="delay", delay=1.0)
-        # Three slots with half reserved for completion leave the chat lane two at a time.
+        # Four slots split chat=2, completion=1, game=1: chat runs two at a time.
         settings = make_settings(
             llm={
-                "max_concurrency": 3,
+                "max_concurrency": 4,
                 "max_queue": 0,
                 "per_user_concurrency": 1,
                 "queue_timeout": 0.2,

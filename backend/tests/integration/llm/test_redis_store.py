@@ -1,6 +1,7 @@
 """The Redis history cache and cross-worker locks against the real local Redis."""
 
 import asyncio
+import json
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from app.llm import (
     SessionRecord,
     StoredMessage,
 )
+from app.llm.store import MessageStatus
 
 pytestmark = pytest.mark.integration
 
@@ -59,11 +61,9 @@ async def dead_redis() -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-async def _write_turn(store: RedisCachedStore) -> None:
-    await store.create(KEY, "Be brief.")
-    await store.append_turn(
-        KEY, StoredMessage("user", "hi", 1), StoredMessage("assistant", "hello", 2)
-    )
+async def _write_turn(store: RedisCachedStore, status: MessageStatus = "complete") -> None:
+    await store.start_turn(KEY, StoredMessage("user", "hi", 1), system_prompt="Be brief.")
+    await store.append_message(KEY, StoredMessage("assistant", "hello", 2, status=status))
 
 
 class TestRedisCachedStore:
@@ -71,9 +71,39 @@ class TestRedisCachedStore:
         primary = CountingStore()
         store = RedisCachedStore(primary, redis, ttl=60, prefix=prefix)
         await _write_turn(store)
+        reads = primary.reads
         record = await store.get(KEY)
-        assert primary.reads == 0
+        assert primary.reads == reads
         assert record == await primary.get(KEY)
+
+    async def test_a_partial_answer_keeps_its_status_in_the_cache(
+        self, redis: Redis, prefix: str
+    ) -> None:
+        primary = CountingStore()
+        store = RedisCachedStore(primary, redis, ttl=60, prefix=prefix)
+        await _write_turn(store, "stopped")
+        await store.start_turn(KEY, StoredMessage("user", "again", 1), system_prompt=None)
+        record = await store.get(KEY)
+        assert primary.reads == 1  # the new session's record, read once to fill the cache
+        assert record == await primary.get(KEY)
+        assert record is not None
+        assert [m.status for m in record.messages] == ["complete", "stopped", "complete"]
+
+    async def test_entries_cached_before_statuses_read_as_complete(
+        self, redis: Redis, prefix: str
+    ) -> None:
+        store = RedisCachedStore(CountingStore(), redis, ttl=60, prefix=prefix)
+        await _write_turn(store)
+        name = f'{prefix}session:["alice", "maze", "s1"]'
+        cached = json.loads(await redis.get(name))
+        cached["messages"] = [fields[:4] for fields in cached["messages"]]
+        await redis.set(name, json.dumps(cached))
+        record = await store.get(KEY)
+        assert record is not None
+        assert [(m.content, m.status) for m in record.messages] == [
+            ("hi", "complete"),
+            ("hello", "complete"),
+        ]
 
     async def test_a_miss_fills_the_cache(self, redis: Redis, prefix: str) -> None:
         primary = CountingStore()

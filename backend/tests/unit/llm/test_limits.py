@@ -164,6 +164,10 @@ class TestLanes:
                 await _settle()
                 assert comps[1].entered.is_set(), "completion is below its reservation"
                 assert not late_chat.entered.is_set()
+                await chats[1].done()
+                await _settle()
+                assert late_chat.entered.is_set(), "now chat is below its reservation"
+                assert not comps[2].entered.is_set()
 
     async def test_single_slot_gate_serves_both_lanes(self) -> None:
         gate = two_lane_gate(1)

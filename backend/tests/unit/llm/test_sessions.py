@@ -19,38 +19,60 @@ class TestMemoryStore:
         await store.create(KEY, "first")
         assert (await store.create(KEY, "second")).system_prompt == "first"
 
-    async def test_append_turn_stores_both_messages(self) -> None:
+    async def test_start_turn_creates_the_session_with_the_question(self) -> None:
         store = MemoryStore()
-        await store.create(KEY, "")
-        await store.append_turn(KEY, StoredMessage("user", "hi"), StoredMessage("assistant", "yo"))
+        created = await store.start_turn(
+            KEY, StoredMessage("user", "hi"), system_prompt="Be brief."
+        )
+        record = await store.get(KEY)
+        assert created is True
+        assert record is not None
+        assert record.system_prompt == "Be brief."
+        assert [(m.role, m.content) for m in record.messages] == [("user", "hi")]
+
+    async def test_turn_is_stored_in_two_writes(self) -> None:
+        store = MemoryStore()
+        await store.start_turn(KEY, StoredMessage("user", "hi"), system_prompt=None)
+        answer = StoredMessage("assistant", "y", status="stopped")
+        await store.append_message(KEY, answer)
         record = await store.get(KEY)
         assert record is not None
-        assert [(m.role, m.content) for m in record.messages] == [
-            ("user", "hi"),
-            ("assistant", "yo"),
+        assert [(m.role, m.content, m.status) for m in record.messages] == [
+            ("user", "hi", "complete"),
+            ("assistant", "y", "stopped"),
         ]
+        assert record.updated_at == answer.created_at
 
-    async def test_append_to_a_deleted_session_is_a_no_op(self) -> None:
+    async def test_a_later_turn_keeps_or_replaces_the_system_prompt(self) -> None:
         store = MemoryStore()
-        await store.append_turn(KEY, StoredMessage("user", "hi"), StoredMessage("assistant", "yo"))
+        assert await store.start_turn(KEY, StoredMessage("user", "1"), system_prompt="old")
+        assert not await store.start_turn(KEY, StoredMessage("user", "2"), system_prompt=None)
+        kept = await store.get(KEY)
+        await store.start_turn(KEY, StoredMessage("user", "3"), system_prompt="new")
+        replaced = await store.get(KEY)
+        assert kept is not None
+        assert replaced is not None
+        assert (kept.system_prompt, replaced.system_prompt) == ("old", "new")
+        assert len(replaced.messages) == 3
+
+    async def test_answer_to_a_deleted_session_is_a_no_op(self) -> None:
+        store = MemoryStore()
+        await store.append_message(KEY, StoredMessage("assistant", "yo"))
         assert await store.get(KEY) is None
 
     async def test_set_system_prompt_keeps_history(self) -> None:
         store = MemoryStore()
-        await store.create(KEY, "old")
-        await store.append_turn(KEY, StoredMessage("user", "hi"), StoredMessage("assistant", "yo"))
+        await store.start_turn(KEY, StoredMessage("user", "hi"), system_prompt="old")
         await store.set_system_prompt(KEY, "new")
         record = await store.get(KEY)
         assert record is not None
         assert record.system_prompt == "new"
-        assert len(record.messages) == 2
+        assert len(record.messages) == 1
 
     async def test_list_is_scoped_and_titled(self) -> None:
         store = MemoryStore()
-        await store.create(KEY, "")
-        await store.append_turn(
-            KEY, StoredMessage("user", "x" * 100), StoredMessage("assistant", "y")
-        )
+        await store.start_turn(KEY, StoredMessage("user", "x" * 100), system_prompt=None)
+        await store.append_message(KEY, StoredMessage("assistant", "y"))
         await store.create(SessionKey("bob", "maze", "s2"), "")
         await store.create(SessionKey("alice", "racing", "s3"), "")
         (summary,) = await store.list("alice", "maze")

@@ -1,8 +1,10 @@
-"""Thinking blocks never reach users, whatever the chunking of the stream."""
+"""Thinking blocks never reach users, whatever the chunking of the stream or the settings."""
 
 import pytest
+from openai.types.chat import ChatCompletion
 
 from app.llm import ThinkingStripper, strip_thinking
+from app.llm.parsing import chat_result
 
 SAMPLES = [
     ("<think>plan the answer</think>\n\nParis is the capital.", "Paris is the capital."),
@@ -59,3 +61,20 @@ class TestThinkingStripper:
         stripper = ThinkingStripper()
         emitted = [stripper.feed(c) for c in "<think>secret</think>visible"]
         assert "secret" not in "".join(emitted)
+
+
+class TestChatAnswers:
+    """The client strips every chat answer; ``LLM_SKIP_THINKING`` only changes the request."""
+
+    def test_a_whole_answer_loses_its_block(self) -> None:
+        message = {"role": "assistant", "content": "<think>plan</think>\n\nParis."}
+        response = ChatCompletion.model_validate(
+            {
+                "id": "c1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "m",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            }
+        )
+        assert chat_result(response).text == "Paris."

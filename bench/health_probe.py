@@ -8,8 +8,9 @@ sample; in its own process the probe measures the server alone. One keep-alive c
 previous one started (or at once when it took longer). Prints `HEALTH_PROBE_READY` after the
 first answer, polls until its standard input closes (or SIGTERM), then prints one JSON line:
 `{"latencies_ms": [...], "failures": {"what": count}}` (every attempt's latency, failed ones
-included; a failure is an exception, a status other than 200, or a body whose `status` is
-not `ok`).
+included; a failure is an exception, a status other than `--expect`, or, expecting 200, a
+body whose `status` is not `ok`). `--expect 404` on an unknown path times a request that
+touches no database: the server's event-loop responsiveness alone.
 """
 
 from __future__ import annotations
@@ -29,18 +30,22 @@ READY_LINE = "HEALTH_PROBE_READY"
 RESULT_PREFIX = "HEALTH_PROBE_RESULT="
 
 
-def _probe(connection: http.client.HTTPConnection, path: str) -> str | None:
-    """One GET; None when healthy, else what went wrong."""
+def _probe(connection: http.client.HTTPConnection, path: str, expect: int) -> str | None:
+    """One GET; None when it answered as expected, else what went wrong."""
     connection.request("GET", path)
     response = connection.getresponse()
     body = response.read()
-    if response.status != 200:
+    if response.status != expect:
         return f"HTTP {response.status}"
+    if expect != 200:
+        return None
     status = json.loads(body).get("status")
     return None if status == "ok" else f"status {status!r}"
 
 
-def poll(url: str, interval_s: float, timeout_s: float, stop: threading.Event) -> dict[str, object]:
+def poll(
+    url: str, interval_s: float, timeout_s: float, stop: threading.Event, expect: int = 200
+) -> dict[str, object]:
     parts = urlsplit(url)
     host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
     latencies: list[float] = []
@@ -51,7 +56,7 @@ def poll(url: str, interval_s: float, timeout_s: float, stop: threading.Event) -
         try:
             if connection is None:
                 connection = http.client.HTTPConnection(host, port, timeout=timeout_s)
-            failure = _probe(connection, path)
+            failure = _probe(connection, path, expect)
         except (OSError, http.client.HTTPException, ValueError) as exc:
             failure = type(exc).__name__
             if connection is not None:
@@ -75,6 +80,9 @@ def main() -> int:
     parser.add_argument("url")
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between starts")
     parser.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
+    parser.add_argument(
+        "--expect", type=int, default=200, help="expected status (200 also needs status ok)"
+    )
     args = parser.parse_args()
     stop = threading.Event()
 
@@ -88,7 +96,7 @@ def main() -> int:
         stop.set()
 
     threading.Thread(target=_stop_at_eof, daemon=True).start()
-    result = poll(args.url, args.interval, args.timeout, stop)
+    result = poll(args.url, args.interval, args.timeout, stop, args.expect)
     sys.stdout.write(RESULT_PREFIX + json.dumps(result) + "\n")
     sys.stdout.flush()
     return 0

@@ -8,6 +8,7 @@ to whatever is still alive after a grace period.
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import resource
@@ -52,6 +53,15 @@ def open_files_limit(pid: int) -> str:
         if line.startswith("Max open files"):
             return line.split()[3]
     return "unknown"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a running process has used so far (NaN if unknown)."""
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.is_file():
+        return math.nan
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:

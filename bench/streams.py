@@ -36,7 +36,7 @@ from fake_upstream_launcher import fixed_reply
 from health_probe import READY_LINE, RESULT_PREFIX
 from measure import Section, fmt_ms, markdown_table, percentile
 from portal_client import bearer, bench_token, sse_events
-from processes import open_files_limit, raise_open_files_limit
+from processes import cpu_seconds, open_files_limit, raise_open_files_limit
 from stack import PYTHON, ROOT, Stack, bench_caps
 
 STREAMS = 1000
@@ -45,6 +45,7 @@ CHUNK_DELAY_S = 0.020
 REPLY_CHUNKS = 25
 HEALTH_INTERVAL_S = 0.050
 HEALTH_P99_TARGET_MS = 50.0
+NO_DB_PATH = "/api/bench-no-such-route"
 STREAM_TIMEOUT_S = 300.0
 PROBE_START_S = 30.0
 WARMUP_STREAMS = 8
@@ -87,7 +88,11 @@ class Round:
     label: str
     streams: list[StreamResult]
     health: HealthSamples
+    no_db: HealthSamples
     wall_s: float
+    portal_cpu_s: float
+    client_cpu_s: float
+    load_1min: float
 
     @property
     def completed(self) -> int:
@@ -113,6 +118,7 @@ class DatabaseRun:
     history_check: str = ""
     log_excerpt: list[str] = field(default_factory=list)
     open_files: str = "unknown"
+    gate: str = ""
     skipped: str = ""
 
 
@@ -169,10 +175,10 @@ async def _stream(
         return StreamResult(type(exc).__name__, status, first, detail=str(exc)[:300])
 
 
-async def _start_probe(stack: Stack, portal: str) -> subprocess.Popen[str]:
-    command = [PYTHON, str(ROOT / "bench" / "health_probe.py"), f"{portal}/api/health"]
-    command += ["--interval", str(HEALTH_INTERVAL_S)]
-    process = stack.group.start("health-probe", command, cwd=ROOT, stdin=True)
+async def _start_probe(stack: Stack, url: str, expect: int = 200) -> subprocess.Popen[str]:
+    command = [PYTHON, str(ROOT / "bench" / "health_probe.py"), url]
+    command += ["--interval", str(HEALTH_INTERVAL_S), "--expect", str(expect)]
+    process = stack.group.start(f"probe-{expect}", command, cwd=ROOT, stdin=True)
     await asyncio.to_thread(stack.group.wait_for_line, process, READY_LINE, PROBE_START_S)
     return process
 
@@ -200,14 +206,19 @@ async def _round(
 ) -> Round:
     """All `bodies` at once, each its own stream, with the health probe running alongside."""
     url = f"{portal}/api/llm/chat/session"
-    probe = await _start_probe(stack, portal)
+    pid = stack.portal_pid(portal)
+    probe = await _start_probe(stack, f"{portal}/api/health")
+    no_db_probe = await _start_probe(stack, f"{portal}{NO_DB_PATH}", 404)
     try:
-        started = time.perf_counter()
+        started, portal_cpu, client_cpu = time.perf_counter(), cpu_seconds(pid), time.process_time()
         results = await asyncio.gather(*(_stream(session, url, headers, b) for b in bodies))
         wall = time.perf_counter() - started
+        portal_cpu, client_cpu = cpu_seconds(pid) - portal_cpu, time.process_time() - client_cpu
     finally:
         health = await asyncio.to_thread(_finish_probe, probe)
-    return Round(label, list(results), health, wall)
+        no_db = await asyncio.to_thread(_finish_probe, no_db_probe)
+    load = os.getloadavg()[0]
+    return Round(label, list(results), health, no_db, wall, portal_cpu, client_cpu, load)
 
 
 def _turn(session_id: str, message: str, *, first: bool) -> dict[str, Any]:
@@ -272,6 +283,15 @@ def _log_excerpt(log: Path) -> list[str]:
     ]
 
 
+def _gate_line(log: Path) -> str:
+    """The portal's start-up line stating the gate's capacity (the caps took effect)."""
+    if log.is_file():
+        for line in log.read_text(errors="replace").splitlines():
+            if "LLM gate:" in line:
+                return line[line.index("LLM gate:") :]
+    return ""
+
+
 def _masked(text: str) -> str:
     return re.sub(r"0x[0-9a-f]+|(?<![\w.])\d+(\.\d+)?", "N", text)
 
@@ -302,6 +322,7 @@ async def _run_database(
     finally:
         stack.stop_portal(portal)
         run.log_excerpt = _log_excerpt(stack.portal_log(portal))
+        run.gate = _gate_line(stack.portal_log(portal))
 
 
 def _failures(results: Sequence[StreamResult]) -> str:
@@ -333,7 +354,11 @@ def _row(round_: Round) -> list[str]:
         " / ".join(fmt_ms(percentile(first_ms, q)) for q in (0.50, 0.99)),
         " / ".join(fmt_ms(percentile(health.latencies_ms, q)) for q in (0.50, 0.99, 1.0))
         + f" ({len(health.latencies_ms)} probes, {failures} failed)",
+        " / ".join(fmt_ms(percentile(round_.no_db.latencies_ms, q)) for q in (0.50, 0.99, 1.0)),
         f"{round_.wall_s:.1f}",
+        f"{100 * round_.portal_cpu_s / round_.wall_s:.0f} / "
+        f"{100 * round_.client_cpu_s / round_.wall_s:.0f} %",
+        f"{round_.load_1min:.1f}",
         "yes" if round_.met else "**no**",
     ]
 
@@ -347,7 +372,10 @@ HEADERS = [
     "stream p50 / p95 / p99 ms",
     "first delta p50 / p99 ms",
     "`/api/health` p50 / p99 / max ms",
+    "no-DB 404 p50 / p99 / max ms",
     "wall s",
+    "CPU portal / client",
+    "load avg 1 min",
     "target met",
 ]
 
@@ -361,9 +389,13 @@ def _database_markdown(run: DatabaseRun) -> str:
             lines.append(f"- round {round_.label}, failures: {_failures(round_.streams)}")
         if round_.health.failures:
             lines.append(f"- round {round_.label}, health probe failures: {round_.health.failures}")
+        if round_.no_db.failures:
+            lines.append(f"- round {round_.label}, no-DB probe failures: {round_.no_db.failures}")
     if run.history_check:
         lines.append(f"- {run.history_check}")
     lines.append(f"- portal's open-files limit: {run.open_files}")
+    if run.gate:
+        lines.append(f"- portal log at start: `{run.gate}`")
     if run.log_excerpt:
         lines += ["- portal log, problem lines (grouped, most frequent first):", "", "```"]
         lines += run.log_excerpt
@@ -400,8 +432,11 @@ def _notes(n: int, client_files: int) -> str:
         "`POST /api/llm/chat/session` from one user and one aiohttp client (`limit=0`), each a "
         "new session; round 2 continues the same sessions. A stream completes at its `done` "
         "event with the expected answer. `/api/health` is polled every "
-        f"{HEALTH_INTERVAL_S * 1000:.0f} ms from a separate process during each round. Client "
+        f"{HEALTH_INTERVAL_S * 1000:.0f} ms from a separate process during each round, and so "
+        f"is `GET {NO_DB_PATH}` (a 404 that touches no database: event-loop lag alone). Client "
         f"open-files limit {client_files}. **Target**: all {n} streams complete and "
         f"`/api/health` p99 < {HEALTH_P99_TARGET_MS:.0f} ms, on SQLite and on PostgreSQL. "
-        "Client, portal and upstream share the machine's cores."
+        "Client, portal and upstream share the machine's cores; CPU is the portal "
+        "worker's and the client's CPU time over the round's wall time (100 % = one core); "
+        "the load average is taken at the round's end."
     )

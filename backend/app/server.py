@@ -12,7 +12,9 @@ concern, not this one's.
 Uvicorn answers requests it cannot parse (a bad Content-Length, an oversized request line)
 itself, before the app sees them; its plain-text 400 is replaced by the API's error shape.
 
-`make run` starts the server with `python -m app.server`; tests build `ServerConfig` directly.
+`make run` starts it as `python -m app.server` (`--help` lists the options); tests build
+`ServerConfig` directly. Under the plain uvicorn CLI, `--http app.server:HttpToolsProtocol`
+gives the same protection, with the deadline read from the settings.
 """
 
 import argparse
@@ -25,31 +27,30 @@ import h11
 import uvicorn
 from uvicorn.protocols.http import h11_impl, httptools_impl
 from uvicorn.server import ServerState
-from uvicorn.supervisors import ChangeReload
+from uvicorn.supervisors import ChangeReload, Multiprocess
 
 from app.config import get_settings
 from app.errors import error_body
-
-DEFAULT_HEADER_TIMEOUT = 10.0
-INVALID_REQUEST = "The request is not valid HTTP"
 
 
 class ServerConfig(uvicorn.Config):
     """Uvicorn's configuration plus the header deadline our protocols read from it."""
 
-    def __init__(
-        self, app: Any, *, header_timeout: float = DEFAULT_HEADER_TIMEOUT, **options: Any
-    ) -> None:
+    def __init__(self, app: Any, *, header_timeout: float | None = None, **options: Any) -> None:
         super().__init__(app, **options)
         self.header_timeout = header_timeout
 
 
 def header_timeout(config: uvicorn.Config) -> float:
-    return config.header_timeout if isinstance(config, ServerConfig) else DEFAULT_HEADER_TIMEOUT
+    """The config's deadline, else the setting (as under `uvicorn --http app.server:...`)."""
+    if isinstance(config, ServerConfig) and config.header_timeout is not None:
+        return config.header_timeout
+    return get_settings().header_timeout_seconds
 
 
-def invalid_request_body() -> bytes:
-    return json.dumps(error_body(INVALID_REQUEST, code="bad_request")).encode()
+def invalid_request_body(message: str) -> bytes:
+    """Uvicorn's message ("Invalid HTTP request received.") in the API's error shape."""
+    return json.dumps(error_body(message, code="bad_request"), separators=(",", ":")).encode()
 
 
 class HeaderClock:
@@ -116,7 +117,7 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
             self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
-        body = invalid_request_body()
+        body = invalid_request_body(msg)
         head = [httptools_impl.STATUS_LINE[400]]
         for name, value in self.server_state.default_headers:
             head.extend([name, b": ", value, b"\r\n"])
@@ -167,7 +168,7 @@ class H11Protocol(h11_impl.H11Protocol):
             self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
-        body = invalid_request_body()
+        body = invalid_request_body(msg)
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode("ascii")),
@@ -189,19 +190,26 @@ PROTOCOLS: dict[str, type[asyncio.Protocol]] = {
 
 
 def run(config: ServerConfig) -> None:
-    """Serve until interrupted, restarting on code changes when `config.reload` is set."""
+    """Serve until interrupted: one process, several workers, or restarted on code changes."""
     server = uvicorn.Server(config)
     if config.should_reload:
         ChangeReload(config, target=server.run, sockets=[config.bind_socket()]).run()
+    elif config.workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
         server.run()
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m app.server", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m app.server",
+        description="Serve Prompt Portal: uvicorn with a deadline for request headers "
+        "(HEADER_TIMEOUT_SECONDS) and JSON 400s for unparsable requests.",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--http", choices=sorted(PROTOCOLS), default="httptools")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
     parser.add_argument("--reload", action="store_true", help="restart on code changes")
     parser.add_argument("--access-log", action="store_true", help="one log line per request")
     args = parser.parse_args(argv)
@@ -211,9 +219,9 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         http=PROTOCOLS[args.http],
+        workers=args.workers,
         reload=args.reload,
         access_log=args.access_log,
-        header_timeout=get_settings().header_timeout_seconds,
     )
     run(config)
 

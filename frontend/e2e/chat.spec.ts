@@ -57,13 +57,15 @@ test("a streamed answer arrives, and Stop ends a long one", async ({ page, reque
   expect(await second.textContent()).toBe(stoppedText);
   await shot(page, "11-chat-stopped");
 
-  // The session keeps the finished turn (a stopped turn is not stored); reopen it, then delete it.
+  // The session keeps both turns, the stopped answer as far as it got; reopen it, then delete it.
   const sessions = page.getByRole("navigation", { name: "Chat sessions" });
   await sessions.getByRole("button", { name: "New chat" }).click();
   await expect(page.getByText("No messages yet.")).toBeVisible();
   await sessions.getByRole("button", { name: /^Which city is the capital/ }).click();
-  await expect(answers).toHaveCount(1);
+  await expect(answers).toHaveCount(2);
   await expect(answers.first()).toContainText("Paris");
+  await expect(answers.nth(1)).toContainText("stopped");
+  await expect(messages.getByText(/Write a very long story/)).toBeVisible();
   await shot(page, "12-chat-history");
   await sessions.getByRole("button", { name: /Delete session/ }).click();
   await expect(sessions.getByText("No sessions yet.")).toBeVisible();

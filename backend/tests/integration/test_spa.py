@@ -45,12 +45,6 @@ async def test_assets_and_top_level_files_are_served(portal: httpx.AsyncClient) 
     assert (await portal.get("/favicon.svg")).text == "<svg/>"
 
 
-async def test_unknown_api_path_is_a_json_404_not_the_shell(portal: httpx.AsyncClient) -> None:
-    response = await portal.get("/api/no-such-route")
-    assert response.status_code == 404
-    assert response.json()["error"] == "Not found"
-
-
 async def test_a_path_outside_the_build_gets_the_shell_not_the_file(
     portal: httpx.AsyncClient,
 ) -> None:
@@ -58,35 +52,34 @@ async def test_a_path_outside_the_build_gets_the_shell_not_the_file(
     assert response.text == SHELL
 
 
-async def test_a_path_named_api_is_a_json_404(portal: httpx.AsyncClient) -> None:
-    for method in ("GET", "POST", "DELETE"):
-        response = await portal.request(method, "/api")
-        assert response.status_code == 404
-        assert response.json()["error"] == "Not found"
-
-
-async def test_unknown_api_path_is_a_404_for_every_method(portal: httpx.AsyncClient) -> None:
-    response = await portal.delete("/api/no-such-route")
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+@pytest.mark.parametrize("path", ["/api", "/api/no-such-route", "/api/auth/login/extra"])
+async def test_unknown_api_path_is_a_404_for_every_method(
+    portal: httpx.AsyncClient, method: str, path: str
+) -> None:
+    response = await portal.request(method, path)
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    body = response.json()
+    assert isinstance(body["error"], str)
+    assert isinstance(body["timestamp"], int)
 
 
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("GET", "/api/auth/login", "POST"),
-        ("PUT", "/api/auth/login", "POST"),
-        ("GET", "/api/keys/1", "DELETE"),
-        ("POST", "/api/auth/me", "GET, HEAD, PATCH"),
-        ("DELETE", "/api/health", "GET, HEAD"),
+        ("GET", "/api/auth/login", {"POST"}),
+        ("PUT", "/api/auth/login", {"POST"}),
+        ("GET", "/api/keys/1", {"DELETE"}),
+        ("GET", "/api/llm/chat", {"POST"}),
+        ("DELETE", "/api/health", {"GET"}),
     ],
 )
 async def test_wrong_method_on_an_api_route_is_a_405_with_allow(
-    portal: httpx.AsyncClient, method: str, path: str, allow: str
+    portal: httpx.AsyncClient, method: str, path: str, allow: set[str]
 ) -> None:
     response = await portal.request(method, path)
     assert response.status_code == 405
-    assert response.headers["allow"] == allow
+    assert set(response.headers["allow"].split(", ")) == allow
     body = response.json()
     assert body["code"] == "http_405"
     assert isinstance(body["error"], str)
@@ -94,5 +87,10 @@ async def test_wrong_method_on_an_api_route_is_a_405_with_allow(
 
 
 async def test_pages_still_get_the_shell_next_to_api_routes(portal: httpx.AsyncClient) -> None:
-    response = await portal.get("/auth/login")
-    assert response.text == SHELL
+    assert (await portal.get("/auth/login")).text == SHELL
+    assert (await portal.get("/apis")).text == SHELL
+
+
+async def test_head_of_a_page_is_answered(portal: httpx.AsyncClient) -> None:
+    response = await portal.head("/login")
+    assert response.status_code == 200

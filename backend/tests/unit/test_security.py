@@ -18,7 +18,6 @@ class TestAccessTokens:
         with pytest.raises(security.InvalidToken):
             security.decode_access_token(token, secret="x" * 32)
 
-
     def test_token_without_expiry_is_invalid(self) -> None:
         token = jwt.encode({"sub": "42", "typ": "access", "ver": 0}, "k" * 32, algorithm="HS256")
         with pytest.raises(security.InvalidToken, match="exp"):

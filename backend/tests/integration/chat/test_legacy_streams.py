@@ -99,11 +99,10 @@ class TestSessionStreamAlias:
         self, client: httpx.AsyncClient, account: Account, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.reply = "one two three four five six seven"
-        fake_upstream.fault = Fault(mode="cut", after_chunks=4)
+        fake_upstream.fault = Fault(mode="cut", after_chunks=2, chunk_delay=0.05)
         status, reader = await post(client, account, SESSION_ALIAS, {"message": "cut"})
         assert status == 200
-        assert reader.text
-        assert fake_upstream.reply.startswith(reader.text)
+        assert reader.text == "one two "
         assert reader.error is not None
         assert reader.done is None
         assert "session_id" in reader.objects[-1]

@@ -74,8 +74,14 @@ class TestTinyModel:
             assert await _metric(tiny_llama_url, "requests_processing") == 0
             predicted = await _metric(tiny_llama_url, "tokens_predicted_total") - predicted_before
             assert predicted < MANY_TOKENS / 2
+            # The question and what was generated before the hang-up are kept, marked stopped.
             sessions = (await http.get("/api/llm/chat/sessions", headers=account.headers)).json()
-            assert [s["message_count"] for s in sessions] == [0]
+            assert [s["message_count"] for s in sessions] == [2]
+            history = await http.get(
+                f"/api/llm/chat/session/{sessions[0]['session_id']}/history",
+                headers=account.headers,
+            )
+            assert history.json()["messages"][-1]["status"] == "stopped"
 
     @pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
     async def test_session_survives_a_restart(self, make_settings, database_url: str) -> None:

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ListApiKeysData, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesResponses, ListUsersData, ListUsersResponses, LoginUserData, LoginUserResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
+import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsErrors, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesErrors, ListCompletionTypesResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginUserData, LoginUserErrors, LoginUserResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeErrors, ReadMeResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -46,7 +46,7 @@ export class AuthService {
      * Login User
      */
     public static loginUser<ThrowOnError extends boolean = false>(options: Options<LoginUserData, ThrowOnError>) {
-        return (options.client ?? client).post<LoginUserResponses, unknown, ThrowOnError>({
+        return (options.client ?? client).post<LoginUserResponses, LoginUserErrors, ThrowOnError>({
             url: '/api/auth/login',
             ...options,
             headers: {
@@ -60,7 +60,7 @@ export class AuthService {
      * Read Me
      */
     public static readMe<ThrowOnError extends boolean = false>(options?: Options<ReadMeData, ThrowOnError>) {
-        return (options?.client ?? client).get<ReadMeResponses, unknown, ThrowOnError>({
+        return (options?.client ?? client).get<ReadMeResponses, ReadMeErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/auth/me',
             ...options
@@ -88,7 +88,7 @@ export class KeysService {
      * List Api Keys
      */
     public static listApiKeys<ThrowOnError extends boolean = false>(options?: Options<ListApiKeysData, ThrowOnError>) {
-        return (options?.client ?? client).get<ListApiKeysResponses, unknown, ThrowOnError>({
+        return (options?.client ?? client).get<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/keys',
             ...options
@@ -127,7 +127,7 @@ export class UsersService {
      * List Users
      */
     public static listUsers<ThrowOnError extends boolean = false>(options?: Options<ListUsersData, ThrowOnError>) {
-        return (options?.client ?? client).get<ListUsersResponses, unknown, ThrowOnError>({
+        return (options?.client ?? client).get<ListUsersResponses, ListUsersErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/users',
             ...options
@@ -185,7 +185,7 @@ export class LlmService {
      * List Chat Sessions
      */
     public static listChatSessions<ThrowOnError extends boolean = false>(options?: Options<ListChatSessionsData, ThrowOnError>) {
-        return (options?.client ?? client).get<ListChatSessionsResponses, unknown, ThrowOnError>({
+        return (options?.client ?? client).get<ListChatSessionsResponses, ListChatSessionsErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/llm/chat/sessions',
             ...options
@@ -226,8 +226,8 @@ export class LlmService {
      *
      * @deprecated
      */
-    public static chatStream<ThrowOnError extends boolean = false>(options: Options<ChatStreamData, ThrowOnError>) {
-        return (options.client ?? client).post<ChatStreamResponses, ChatStreamErrors, ThrowOnError>({
+    public static chatStream<ThrowOnError extends boolean = false>(options: Options<ChatStreamData, ThrowOnError, unknown>) {
+        return (options.client ?? client).sse.post<ChatStreamResponses, ChatStreamErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/llm/chat/stream',
             ...options,
@@ -243,8 +243,8 @@ export class LlmService {
      *
      * @deprecated
      */
-    public static chatSessionStream<ThrowOnError extends boolean = false>(options: Options<ChatSessionStreamData, ThrowOnError>) {
-        return (options.client ?? client).post<ChatSessionStreamResponses, ChatSessionStreamErrors, ThrowOnError>({
+    public static chatSessionStream<ThrowOnError extends boolean = false>(options: Options<ChatSessionStreamData, ThrowOnError, unknown>) {
+        return (options.client ?? client).sse.post<ChatSessionStreamResponses, ChatSessionStreamErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/llm/chat/session/stream',
             ...options,
@@ -293,7 +293,7 @@ export class CompletionService {
      * List Completion Types
      */
     public static listCompletionTypes<ThrowOnError extends boolean = false>(options?: Options<ListCompletionTypesData, ThrowOnError>) {
-        return (options?.client ?? client).get<ListCompletionTypesResponses, unknown, ThrowOnError>({
+        return (options?.client ?? client).get<ListCompletionTypesResponses, ListCompletionTypesErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/completion/types',
             ...options

@@ -211,13 +211,41 @@ export type CompletionTypeRead = {
 };
 
 /**
- * HTTPValidationError
+ * GateLaneRead
  */
-export type HttpValidationError = {
+export type GateLaneRead = {
     /**
-     * Detail
+     * In Use
      */
-    detail?: Array<ValidationError>;
+    in_use: number;
+    /**
+     * Waiting
+     */
+    waiting: number;
+    /**
+     * Reserved
+     *
+     * Slots of the cap this lane is guaranteed.
+     */
+    reserved: number;
+};
+
+/**
+ * GateRead
+ *
+ * The concurrency gate in front of the LLM server: its cap and each lane's use.
+ */
+export type GateRead = {
+    /**
+     * Capacity
+     */
+    capacity: number;
+    /**
+     * Lanes
+     */
+    lanes: {
+        [key: string]: GateLaneRead;
+    };
 };
 
 /**
@@ -254,6 +282,12 @@ export type HistoryMessageRead = {
      * Created At
      */
     created_at?: string | null;
+    /**
+     * Status
+     *
+     * How an answer ended: `stopped` (the client went away) and `failed` (the model broke off) hold the text so far; questions are always `complete`
+     */
+    status?: 'complete' | 'stopped' | 'failed';
 };
 
 /**
@@ -284,6 +318,7 @@ export type LlmHealthRead = {
      * Detail
      */
     detail?: string | null;
+    gate: GateRead;
 };
 
 /**
@@ -532,31 +567,62 @@ export type UserUpdate = {
 };
 
 /**
- * ValidationError
+ * ErrorResponse
+ *
+ * The one error shape of every route (also the data of an SSE `event: error`).
+ *
+ * `details` is a list of `FieldProblem` for invalid input (400); a list of the accepted
+ * values where one value was not (e.g. `completion_type`); an object elsewhere — a
+ * chat-session turn that fails after it was admitted carries `details.session_id`, the
+ * session that stored the question, so the client can show it or continue there.
  */
-export type ValidationError = {
+export type ErrorResponse = {
     /**
-     * Location
+     * Error
+     *
+     * What went wrong and what to do, in words for a person
      */
-    loc: Array<string | number>;
+    error: string;
+    /**
+     * Timestamp
+     *
+     * When the error happened, in Unix seconds
+     */
+    timestamp: number;
+    /**
+     * Code
+     *
+     * A stable machine word: `validation_error`, `unauthorized`, `not_found`, `rate_limited`, `llm_unavailable`, `llm_timeout`, …
+     */
+    code?: string;
+    /**
+     * Details
+     *
+     * More about the error; see the description of this shape
+     */
+    details?: Array<FieldProblem> | Array<string> | {
+        [key: string]: unknown;
+    } | string;
+};
+
+/**
+ * FieldProblem
+ *
+ * One invalid input: which field (dotted path, as the client sent it) and what is wrong.
+ */
+export type FieldProblem = {
+    /**
+     * Field
+     *
+     * Dotted path of the field, e.g. `messages.0.content`
+     */
+    field: string;
     /**
      * Message
+     *
+     * What is wrong with it
      */
-    msg: string;
-    /**
-     * Error Type
-     */
-    type: string;
-    /**
-     * Input
-     */
-    input?: unknown;
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
+    message: string;
 };
 
 export type ReadHealthData = {
@@ -584,9 +650,17 @@ export type RegisterUserData = {
 
 export type RegisterUserErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * An account with this email exists already
+     */
+    409: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
 };
 
 export type RegisterUserError = RegisterUserErrors[keyof RegisterUserErrors];
@@ -619,6 +693,27 @@ export type LoginUserData = {
     url: '/api/auth/login';
 };
 
+export type LoginUserErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * The email or password is wrong, or the account is disabled
+     */
+    401: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+    /**
+     * Too many sign-in attempts: wait the seconds that `Retry-After` says
+     */
+    429: ErrorResponse;
+};
+
+export type LoginUserError = LoginUserErrors[keyof LoginUserErrors];
+
 export type LoginUserResponses = {
     /**
      * Successful Response
@@ -634,6 +729,15 @@ export type ReadMeData = {
     query?: never;
     url: '/api/auth/me';
 };
+
+export type ReadMeErrors = {
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+};
+
+export type ReadMeError = ReadMeErrors[keyof ReadMeErrors];
 
 export type ReadMeResponses = {
     /**
@@ -653,9 +757,17 @@ export type UpdateMeData = {
 
 export type UpdateMeErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
 };
 
 export type UpdateMeError = UpdateMeErrors[keyof UpdateMeErrors];
@@ -675,6 +787,15 @@ export type ListApiKeysData = {
     query?: never;
     url: '/api/keys';
 };
+
+export type ListApiKeysErrors = {
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+};
+
+export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
 
 export type ListApiKeysResponses = {
     /**
@@ -696,9 +817,17 @@ export type CreateApiKeyData = {
 
 export type CreateApiKeyErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
 };
 
 export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
@@ -717,6 +846,8 @@ export type DeleteApiKeyData = {
     path: {
         /**
          * Key Id
+         *
+         * A row id
          */
         key_id: number;
     };
@@ -726,9 +857,17 @@ export type DeleteApiKeyData = {
 
 export type DeleteApiKeyErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * No such API key
+     */
+    404: ErrorResponse;
 };
 
 export type DeleteApiKeyError = DeleteApiKeyErrors[keyof DeleteApiKeyErrors];
@@ -749,6 +888,19 @@ export type ListUsersData = {
     url: '/api/users';
 };
 
+export type ListUsersErrors = {
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * Your account's role does not allow this
+     */
+    403: ErrorResponse;
+};
+
+export type ListUsersError = ListUsersErrors[keyof ListUsersErrors];
+
 export type ListUsersResponses = {
     /**
      * Response List Users
@@ -765,6 +917,8 @@ export type UpdateUserData = {
     path: {
         /**
          * User Id
+         *
+         * A row id
          */
         user_id: number;
     };
@@ -774,9 +928,25 @@ export type UpdateUserData = {
 
 export type UpdateUserErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * Your account's role does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * No such user
+     */
+    404: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
 };
 
 export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
@@ -799,9 +969,33 @@ export type ChatData = {
 
 export type ChatErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+    /**
+     * Too many requests: wait the seconds that `Retry-After` says, then try again
+     */
+    429: ErrorResponse;
+    /**
+     * The model refused or could not handle this request; sending it again will not help
+     */
+    502: ErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: ErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: ErrorResponse;
 };
 
 export type ChatError = ChatErrors[keyof ChatErrors];
@@ -824,9 +1018,33 @@ export type ChatSessionData = {
 
 export type ChatSessionErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+    /**
+     * Too many requests: wait the seconds that `Retry-After` says, then try again
+     */
+    429: ErrorResponse;
+    /**
+     * The model refused or could not handle this request; sending it again will not help
+     */
+    502: ErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: ErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: ErrorResponse;
 };
 
 export type ChatSessionError = ChatSessionErrors[keyof ChatSessionErrors];
@@ -846,6 +1064,15 @@ export type ListChatSessionsData = {
     query?: never;
     url: '/api/llm/chat/sessions';
 };
+
+export type ListChatSessionsErrors = {
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+};
+
+export type ListChatSessionsError = ListChatSessionsErrors[keyof ListChatSessionsErrors];
 
 export type ListChatSessionsResponses = {
     /**
@@ -872,9 +1099,13 @@ export type ReadSessionHistoryData = {
 
 export type ReadSessionHistoryErrors = {
     /**
-     * Validation Error
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
-    422: HttpValidationError;
+    401: ErrorResponse;
+    /**
+     * No such session, or it belongs to someone else
+     */
+    404: ErrorResponse;
 };
 
 export type ReadSessionHistoryError = ReadSessionHistoryErrors[keyof ReadSessionHistoryErrors];
@@ -902,9 +1133,13 @@ export type DeleteChatSessionData = {
 
 export type DeleteChatSessionErrors = {
     /**
-     * Validation Error
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
-    422: HttpValidationError;
+    401: ErrorResponse;
+    /**
+     * No such session, or it belongs to someone else
+     */
+    404: ErrorResponse;
 };
 
 export type DeleteChatSessionError = DeleteChatSessionErrors[keyof DeleteChatSessionErrors];
@@ -943,16 +1178,40 @@ export type ChatStreamData = {
 
 export type ChatStreamErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+    /**
+     * Too many requests: wait the seconds that `Retry-After` says, then try again
+     */
+    429: ErrorResponse;
+    /**
+     * The model refused or could not handle this request; sending it again will not help
+     */
+    502: ErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: ErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: ErrorResponse;
 };
 
 export type ChatStreamError = ChatStreamErrors[keyof ChatStreamErrors];
 
 export type ChatStreamResponses = {
     /**
-     * JSON, or Server-Sent Events when the body says stream or Accept asks
+     * Server-Sent Events in the original clients' format: bare `data:` lines `{"content": …}`, then `{"done": true}` or `{"error": …}`
      */
     200: unknown;
 };
@@ -966,16 +1225,40 @@ export type ChatSessionStreamData = {
 
 export type ChatSessionStreamErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+    /**
+     * Too many requests: wait the seconds that `Retry-After` says, then try again
+     */
+    429: ErrorResponse;
+    /**
+     * The model refused or could not handle this request; sending it again will not help
+     */
+    502: ErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: ErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: ErrorResponse;
 };
 
 export type ChatSessionStreamError = ChatSessionStreamErrors[keyof ChatSessionStreamErrors];
 
 export type ChatSessionStreamResponses = {
     /**
-     * JSON, or Server-Sent Events when the body says stream or Accept asks
+     * Server-Sent Events in the original clients' format: bare `data:` lines `{"content": …}`, then `{"done": true}` or `{"error": …}`
      */
     200: unknown;
 };
@@ -989,9 +1272,21 @@ export type ReadSessionHistoryLegacyData = {
 
 export type ReadSessionHistoryLegacyErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * No such session, or it belongs to someone else
+     */
+    404: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
 };
 
 export type ReadSessionHistoryLegacyError = ReadSessionHistoryLegacyErrors[keyof ReadSessionHistoryLegacyErrors];
@@ -1014,9 +1309,25 @@ export type GenerateCompletionData = {
 
 export type GenerateCompletionErrors = {
     /**
-     * Validation Error
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
      */
-    422: HttpValidationError;
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+    /**
+     * Too many completions in the last minute: wait the seconds that `Retry-After` says
+     */
+    429: ErrorResponse;
+    /**
+     * LLM service unavailable: try again after the seconds `Retry-After` says
+     */
+    503: ErrorResponse;
 };
 
 export type GenerateCompletionError = GenerateCompletionErrors[keyof GenerateCompletionErrors];
@@ -1036,6 +1347,15 @@ export type ListCompletionTypesData = {
     query?: never;
     url: '/api/completion/types';
 };
+
+export type ListCompletionTypesErrors = {
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+};
+
+export type ListCompletionTypesError = ListCompletionTypesErrors[keyof ListCompletionTypesErrors];
 
 export type ListCompletionTypesResponses = {
     /**

@@ -20,7 +20,10 @@ export function ChatPanel({ ghostText = true }: ChatPanelProps) {
   const submit = (text: string) => {
     if (!text.trim() || chat.isStreaming) return;
     setDraft("");
-    void chat.send(text);
+    // A message the server refused (offline, busy) was not stored: give it back to retry.
+    void chat.send(text).then((stored) => {
+      if (!stored) setDraft((current) => current || text);
+    });
   };
 
   const isNew = chat.sessionId === undefined && chat.messages.length === 0;

@@ -1,5 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
+import type { HistoryMessageRead } from "@/api/client";
 import { chatKeys, sessionHistoryQueryOptions, streamSessionChat } from "../api";
 
 export type MessageStatus = "streaming" | "done" | "stopped" | "error";
@@ -19,10 +20,22 @@ function toRole(role: string): ChatEntry["role"] {
   return role === "assistant" || role === "system" ? role : "user";
 }
 
+/** How a stored answer ended, as the history shows it. */
+function historyEntry(item: HistoryMessageRead): Omit<ChatEntry, "id"> {
+  const entry = { role: toRole(item.role), content: item.content };
+  if (item.status === "stopped") return { ...entry, status: "stopped" };
+  if (item.status === "failed")
+    return { ...entry, status: "error", error: "The answer broke off here." };
+  return { ...entry, status: "done" };
+}
+
 /**
  * The state of one chat: its session, messages and the turn being streamed.
+ * The server stores a turn once it is admitted (the stream's first event names the session,
+ * which becomes this chat's session at once), and keeps an answer cut short with its status.
  * `stop()` aborts the request, which makes the server cancel generation; the partial answer
- * stays on screen marked "stopped" (the server keeps no partial turn).
+ * stays on screen marked "stopped", as it is stored. `send` resolves to whether the message
+ * was stored: one refused before (offline, busy) is not, and the caller may give it back.
  */
 export function useChat() {
   const queryClient = useQueryClient();
@@ -45,9 +58,10 @@ export function useChat() {
   const stop = useCallback(() => controller.current?.abort(), []);
 
   const send = useCallback(
-    async (text: string) => {
+    async (text: string): Promise<boolean> => {
       const message = text.trim();
-      if (!message || controller.current) return;
+      if (!message || controller.current) return false;
+      let stored = false;
       const abort = new AbortController();
       controller.current = abort;
       const answerId = newId();
@@ -67,11 +81,16 @@ export function useChat() {
           },
           {
             signal: abort.signal,
+            onSession: (session) => {
+              stored = true;
+              setSessionId(session.session_id);
+            },
             onDelta: (delta) =>
               updateEntry(answerId, (entry) => ({ ...entry, content: entry.content + delta })),
           },
         );
         if (result.status === "done") {
+          stored = true;
           setSessionId(result.done.session_id);
           updateEntry(answerId, (entry) => ({
             ...entry,
@@ -95,6 +114,7 @@ export function useChat() {
         setIsStreaming(false);
         void queryClient.invalidateQueries({ queryKey: chatKeys.sessions() });
       }
+      return stored;
     },
     [queryClient, sessionId, systemPrompt, updateEntry],
   );
@@ -123,12 +143,7 @@ export function useChat() {
         setMessages(
           history.messages
             .filter((item) => item.role !== "system")
-            .map((item) => ({
-              id: newId(),
-              role: toRole(item.role),
-              content: item.content,
-              status: "done",
-            })),
+            .map((item) => ({ id: newId(), ...historyEntry(item) })),
         );
       } catch (error) {
         if (seq !== loadSeq.current) return;

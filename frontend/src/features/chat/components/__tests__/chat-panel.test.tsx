@@ -6,6 +6,9 @@ import { json, mockFetch, sseResponse } from "@/testing/fetch-mock";
 import { renderWithProviders } from "@/testing/render";
 import { ChatPanel } from "../chat-panel";
 
+/** The first event of an admitted turn: its question is stored in session "abc". */
+const SESSION_ABC = 'event: session\ndata: {"session_id": "abc", "created": true}\n\n';
+
 describe("ChatPanel", () => {
   it("streams an answer and the Stop button aborts it, keeping the partial text", async () => {
     let streamRequest: Request | undefined;
@@ -16,7 +19,7 @@ describe("ChatPanel", () => {
         path: "/api/llm/chat/session",
         handler: (request) => {
           streamRequest = request;
-          return sseResponse(request, ['data: {"delta": "The capital"}\n\n']);
+          return sseResponse(request, [SESSION_ABC, 'data: {"delta": "The capital"}\n\n']);
         },
       },
     ]);
@@ -54,6 +57,7 @@ describe("ChatPanel", () => {
           return sseResponse(
             request,
             [
+              SESSION_ABC,
               'data: {"delta": "Paris"}\n\n',
               'event: done\ndata: {"session_id": "abc", "response": "The capital of France is Paris.", "usage": {}}\n\n',
             ],
@@ -80,6 +84,102 @@ describe("ChatPanel", () => {
     expect(bodies[1]).not.toHaveProperty("system_prompt");
   });
 
+  it("stopping the first answer keeps its session: the next message continues it", async () => {
+    const bodies: unknown[] = [];
+    mockFetch([
+      { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },
+      {
+        method: "POST",
+        path: "/api/llm/chat/session",
+        handler: async (request) => {
+          bodies.push(await request.clone().json());
+          if (bodies.length === 1) {
+            return sseResponse(request, [SESSION_ABC, 'data: {"delta": "Once upon"}\n\n']);
+          }
+          const done = 'event: done\ndata: {"session_id": "abc", "response": "a time."}\n\n';
+          return sseResponse(request, [SESSION_ABC, done], { close: true });
+        },
+      },
+    ]);
+    renderWithProviders(<ChatPanel />);
+    const user = userEvent.setup();
+
+    typeInEditor(screen.getByLabelText("Message"), "Tell me a long story");
+    pressKey(screen.getByLabelText("Message"), "Enter");
+    expect(await screen.findByText("Once upon")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Stop" }));
+    expect(await screen.findByText("stopped")).toBeInTheDocument();
+    expect(editorText(screen.getByLabelText("Message"))).toBe("");
+
+    typeInEditor(screen.getByLabelText("Message"), "Go on");
+    pressKey(screen.getByLabelText("Message"), "Enter");
+    expect(await screen.findByText("a time.")).toBeInTheDocument();
+    expect(bodies[1]).toMatchObject({ session_id: "abc", message: "Go on" });
+  });
+
+  it("gives a message the server refused back to the input", async () => {
+    mockFetch([
+      { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },
+      {
+        method: "POST",
+        path: "/api/llm/chat/session",
+        handler: () =>
+          json({ error: "The model is offline — try again in a minute", timestamp: 1 }, 503),
+      },
+    ]);
+    renderWithProviders(<ChatPanel />);
+
+    typeInEditor(screen.getByLabelText("Message"), "Anyone there?");
+    pressKey(screen.getByLabelText("Message"), "Enter");
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("The model is offline");
+    await waitFor(() => expect(editorText(screen.getByLabelText("Message"))).toBe("Anyone there?"));
+  });
+
+  it("shows stored answers that were stopped or broke off as such", async () => {
+    mockFetch([
+      {
+        method: "GET",
+        path: "/api/llm/chat/sessions",
+        handler: () =>
+          json([
+            {
+              session_id: "a",
+              title: "Session a",
+              message_count: 4,
+              created_at: "2025-01-01T00:00:00Z",
+              updated_at: "2025-01-01T00:00:00Z",
+            },
+          ]),
+      },
+      {
+        method: "GET",
+        path: "/api/llm/chat/session/a/history",
+        handler: () =>
+          json({
+            session_id: "a",
+            system_prompt: null,
+            messages: [
+              { role: "user", content: "First", status: "complete" },
+              { role: "assistant", content: "Half an ans", status: "stopped" },
+              { role: "user", content: "Second", status: "complete" },
+              { role: "assistant", content: "Cut o", status: "failed" },
+            ],
+            created_at: "2025-01-01T00:00:00Z",
+            updated_at: "2025-01-01T00:00:00Z",
+          }),
+      },
+    ]);
+    renderWithProviders(<ChatPanel />);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole("button", { name: /^Session a/ }));
+    const messages = await screen.findByRole("list", { name: "Messages" });
+    expect(await within(messages).findByText("Half an ans")).toBeInTheDocument();
+    expect(within(messages).getByText("stopped")).toBeInTheDocument();
+    expect(within(messages).getByRole("alert")).toHaveTextContent("The answer broke off here.");
+  });
+
   it("shows an error event inline under the answer", async () => {
     mockFetch([
       { method: "GET", path: "/api/llm/chat/sessions", handler: () => json([]) },
@@ -89,7 +189,10 @@ describe("ChatPanel", () => {
         handler: (request) =>
           sseResponse(
             request,
-            ['event: error\ndata: {"error": "LLM server timed out", "timestamp": 1}\n\n'],
+            [
+              SESSION_ABC,
+              'event: error\ndata: {"error": "LLM server timed out", "timestamp": 1}\n\n',
+            ],
             { close: true },
           ),
       },

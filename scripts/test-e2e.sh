@@ -86,7 +86,7 @@ echo "==> Starting the backend at $BASE_URL"
     LLM_SERVER_URL="$LLM_SERVER_URL" \
     LLM_TEMPERATURE=0 \
     ENVIRONMENT=development \
-    exec "$PYTHON" -m uvicorn app.main:create_app --factory --host 127.0.0.1 --port "$PORT"
+    exec "$PYTHON" -m app.server --host 127.0.0.1 --port "$PORT"
 ) >"$WORK/backend.log" 2>&1 &
 PIDS+=("$!")
 wait_for "the backend" "$BACKEND_START_TIMEOUT" "${PIDS[-1]}" curl -fsS "$BASE_URL/api/health"

@@ -81,9 +81,16 @@ def decode_access_token(token: str, *, secret: str) -> AccessClaims:
     subject, version = claims.get("sub"), claims.get("ver", 0)
     if claims.get("typ") != "access" or not isinstance(subject, str) or type(version) is not int:
         raise InvalidToken("not an access token")
-    expiry = claims.get("exp")
-    expires_at = float(expiry) if isinstance(expiry, int | float) else None
+    expires_at = _expiry(claims.get("exp"))
     return AccessClaims(subject=subject, version=version, expires_at=expires_at)
+
+
+def _expiry(value: object) -> float | None:
+    """The `exp` claim as a float, or None when it is not a usable number."""
+    try:
+        return float(value) if isinstance(value, int | float) else None
+    except OverflowError:  # an integer beyond float range: treat it as never-expiring data
+        return None
 
 
 @dataclass(frozen=True)

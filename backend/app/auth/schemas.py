@@ -1,8 +1,9 @@
 """Shapes of login, token and API-key data on the wire."""
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from app.schemas import UtcDatetime
+from app.text import require_storable
 
 
 class LoginRequest(BaseModel):
@@ -18,6 +19,8 @@ class TokenRead(BaseModel):
 
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
+
+    _storable = field_validator("name")(require_storable)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 

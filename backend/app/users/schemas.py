@@ -3,6 +3,7 @@
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from app.schemas import UtcDatetime
+from app.text import require_storable
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -23,6 +24,7 @@ class UserCreate(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
 
     _strong = field_validator("password")(check_password_strength)
+    _storable = field_validator("display_name")(require_storable)
 
 
 class UserRead(BaseModel):
@@ -42,6 +44,8 @@ class UserUpdate(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
     current_password: str | None = Field(default=None, max_length=PASSWORD_MAX)
     new_password: str | None = Field(default=None, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+    _storable = field_validator("display_name")(require_storable)
 
     @field_validator("new_password")
     @classmethod

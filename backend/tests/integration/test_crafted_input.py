@@ -191,3 +191,26 @@ class TestNulCharacters:
     ) -> None:
         response = await client.post(path, content=body, headers={**JSON, **admin.headers})
         assert assert_error_shape(response, 400)["code"] == "validation_error"
+
+    @pytest.mark.parametrize(
+        ("method", "path", "body"),
+        [
+            ("POST", "/api/keys", b'{"name": "key \\u0000"}'),
+            ("PATCH", "/api/auth/me", b'{"display_name": "Ada \\u0000"}'),
+        ],
+    )
+    async def test_account_text_is_400(
+        self, client: httpx.AsyncClient, admin: Account, method: str, path: str, body: bytes
+    ) -> None:
+        response = await client.request(
+            method, path, content=body, headers={**JSON, **admin.headers}
+        )
+        assert assert_error_shape(response, 400)["code"] == "validation_error"
+
+    async def test_registering_a_name_with_nul_is_400(self, client: httpx.AsyncClient) -> None:
+        body = (
+            b'{"email": "nul@example.com", "password": "correct horse 42", '
+            b'"display_name": "\\u0000"}'
+        )
+        response = await client.post("/api/auth/register", content=body, headers=JSON)
+        assert assert_error_shape(response, 400)["code"] == "validation_error"

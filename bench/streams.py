@@ -356,7 +356,8 @@ def _row(round_: Round) -> list[str]:
         + f" ({len(health.latencies_ms)} probes, {failures} failed)",
         " / ".join(fmt_ms(percentile(round_.no_db.latencies_ms, q)) for q in (0.50, 0.99, 1.0)),
         f"{round_.wall_s:.1f}",
-        f"{100 * round_.portal_cpu_s / round_.wall_s:.0f} / "
+        f"{100 * round_.portal_cpu_s / round_.wall_s:.0f} % / "
+        f"{1000 * round_.portal_cpu_s / len(results):.0f} ms / "
         f"{100 * round_.client_cpu_s / round_.wall_s:.0f} %",
         f"{round_.load_1min:.1f}",
         "yes" if round_.met else "**no**",
@@ -374,7 +375,7 @@ HEADERS = [
     "`/api/health` p50 / p99 / max ms",
     "no-DB 404 p50 / p99 / max ms",
     "wall s",
-    "CPU portal / client",
+    "portal CPU, per stream / client CPU",
     "load avg 1 min",
     "target met",
 ]
@@ -437,6 +438,7 @@ def _notes(n: int, client_files: int) -> str:
         f"open-files limit {client_files}. **Target**: all {n} streams complete and "
         f"`/api/health` p99 < {HEALTH_P99_TARGET_MS:.0f} ms, on SQLite and on PostgreSQL. "
         "Client, portal and upstream share the machine's cores; CPU is the portal "
-        "worker's and the client's CPU time over the round's wall time (100 % = one core); "
+        "worker's CPU time over the round's wall time (100 % = one core), the same divided by "
+        "the streams, and the client's share; "
         "the load average is taken at the round's end."
     )

@@ -6,8 +6,8 @@
     ├── Forbidden (403, "forbidden")
     ├── NotFound (404, "not_found")          — also another user's object
     ├── Conflict (409, "conflict")
-    ├── PayloadTooLarge (413, "payload_too_large")
     ├── RateLimited (429, "rate_limited")    — carries Retry-After
+    ├── BadGateway (502, "bad_gateway")      — the LLM refused or garbled the request
     ├── ServiceUnavailable (503, "unavailable") — carries Retry-After when known
     └── GatewayTimeout (504, "timeout")
 
@@ -80,11 +80,6 @@ class NotFound(AppError):
 class Conflict(AppError):
     status_code = 409
     code = "conflict"
-
-
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "payload_too_large"
 
 
 class RateLimited(AppError):

@@ -1,4 +1,4 @@
-"""The one Server-Sent Events response of the API, in the portal's format or the prototype's.
+"""The one Server-Sent Events response of the API, in the portal's or the original clients' format.
 
 Routes hand :func:`sse_response` what their service yields (library events and the final
 answer) and a :class:`Wire` that encodes them. The portal's format (:class:`PortalWire`):
@@ -8,7 +8,7 @@ answer) and a :class:`Wire` that encodes them. The portal's format (:class:`Port
     event: done      the final JSON               or
     event: error     the error shape              when the model fails after the stream began
 
-The deprecated aliases speak the prototype's format (:class:`LegacyWire`), which the clients
+The deprecated aliases speak the original clients' format (:class:`LegacyWire`), which the clients
 written for it parse line by line: bare `data:` lines `{"content": ...}`, then `{"done": true}`
 or `{"error": ...}`, with the session id inside each object, and no `event:` lines.
 
@@ -93,7 +93,7 @@ class PortalWire:
 
 
 class LegacyWire:
-    """The prototype's events: bare `data:` lines, `\\n`-separated as it sent them."""
+    """The original clients' events: bare `data:` lines, `\\n`-separated as it sent them."""
 
     sep: str | None = "\n"
 
@@ -108,7 +108,7 @@ class LegacyWire:
             return self._data({"content": item.text})
         if isinstance(item, BaseModel):
             return self._data({"done": True, **item.model_dump(mode="json")})
-        raise TypeError(f"the prototype's format has no event for {type(item).__name__}")
+        raise TypeError(f"the original clients' format has no event for {type(item).__name__}")
 
     def error(self, exc: AppError) -> ServerSentEvent:
         return self._data({"error": exc.message})

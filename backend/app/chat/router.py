@@ -14,6 +14,7 @@ from app.chat.schemas import (
     SessionChatRequest,
     SessionChatResponse,
     SessionHistoryRead,
+    SessionIdPath,
     SessionRef,
     SessionSummaryRead,
 )
@@ -76,7 +77,7 @@ async def list_chat_sessions(user: CurrentUser, manager: Sessions) -> list[Sessi
     responses=error_responses(401, 404, descriptions=SESSION_404),
 )
 async def read_session_history(
-    session_id: str, user: CurrentUser, manager: Sessions
+    session_id: SessionIdPath, user: CurrentUser, manager: Sessions
 ) -> SessionHistoryRead:
     return await service.read_history(manager=manager, user=user, session_id=session_id)
 
@@ -86,7 +87,9 @@ async def read_session_history(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 404, descriptions=SESSION_404),
 )
-async def delete_chat_session(session_id: str, user: CurrentUser, manager: Sessions) -> Response:
+async def delete_chat_session(
+    session_id: SessionIdPath, user: CurrentUser, manager: Sessions
+) -> Response:
     await service.delete_session(manager=manager, user=user, session_id=session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -96,7 +99,7 @@ async def read_llm_health(client: LLM, gate: Gate) -> LLMHealthRead:
     return await service.llm_health(client=client, gate=gate)
 
 
-# Routes the prototype's clients already call: same handlers, always streaming.
+# Routes the original clients already call: same handlers, always streaming.
 @router.post(
     "/chat/stream",
     deprecated=True,

@@ -1,11 +1,12 @@
-"""Shapes of chat requests and answers (the seed's `/api/llm/...` contract).
+"""Shapes of chat requests and answers (the documented `/api/llm/...` contract).
 
 String caps are fixed here so the OpenAPI schema states them; the global body cap
 (`MAX_BODY_BYTES`) bounds the whole request.
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, Field, field_validator
 
 from app.schemas import UtcDatetime
@@ -15,6 +16,8 @@ MAX_MESSAGE_CHARS = 32_000
 MAX_SYSTEM_PROMPT_CHARS = 32_000
 MAX_MESSAGES = 200
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
+SessionIdPath = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
+"""A session id in a URL: the same rule as in bodies, so odd bytes are a 400, not a lookup."""
 
 
 class SamplingFields(BaseModel):

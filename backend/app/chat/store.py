@@ -8,7 +8,7 @@ session), one the answer when it ends, complete or partial.
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
@@ -162,9 +162,3 @@ class SqlSessionStore:
             )
             rows = (await session.execute(query)).scalars().all()
             return [summarize(_record(row)) for row in rows]
-
-    async def count_messages(self, key: SessionKey) -> int:
-        """Number of stored messages; used by tests and diagnostics."""
-        async with session_scope(self._sessionmaker) as session:
-            query = select(func.count(ChatMessage.id)).join(ChatSession).where(*_where(key))
-            return int((await session.execute(query)).scalar_one())

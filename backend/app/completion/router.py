@@ -1,4 +1,4 @@
-"""`/api/completion/*`: the seed's TAB-completion endpoint (JSON or SSE) and its types."""
+"""`/api/completion/*`: the documented TAB-completion endpoint (JSON or SSE) and its types."""
 
 from typing import Annotated
 

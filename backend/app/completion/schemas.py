@@ -1,4 +1,4 @@
-"""The seed's TAB-completion request and response."""
+"""The documented TAB-completion request and response."""
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -7,7 +7,7 @@ from app.text import require_encodable
 
 class CompletionRequest(BaseModel):
     """`text` and `completion_type` are checked by the service so their errors carry the
-    seed's exact messages ("Empty input text", "Input text too long", "Invalid completion_type").
+    the documented messages ("Empty input text", "Input text too long", "Invalid completion_type").
     """
 
     text: str | None = None

@@ -113,7 +113,7 @@ async def _is_llama_cpp(client: LLMClient) -> bool:
 
 
 def _as_app_error(exc: LLMError) -> RateLimited | ServiceUnavailable:
-    """The seed's messages: 503 "LLM service unavailable" for every LLM failure but limits."""
+    """The documented messages: 503 "LLM service unavailable" for every LLM failure but limits."""
     if isinstance(exc, LLMUserLimit):
         return RateLimited(str(exc), retry_after=exc.retry_after, code="llm_user_limit")
     retry_after = exc.retry_after if isinstance(exc, LLMBusy) else 5.0
@@ -171,7 +171,7 @@ def _loggable(value: str | None) -> str:
 async def generate_completion(
     *, ctx: CompletionContext, owner: str, data: CompletionRequest
 ) -> CompletionOutcome:
-    """The seed's JSON answer: the cleaned continuation of `data.text`."""
+    """The documented JSON answer: the cleaned continuation of `data.text`."""
     started, job, cache_hit, outcome = time.perf_counter(), None, False, "error"
     try:
         job = await _prepare(ctx, owner, data)

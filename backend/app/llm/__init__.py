@@ -13,7 +13,7 @@ from .errors import (
     LLMUnavailable,
     LLMUserLimit,
 )
-from .limits import ConcurrencyGate, GateStats, Lane
+from .limits import ConcurrencyGate, GateStats, Lane, LaneStats
 from .redis_store import RedisCachedStore, RedisLocks
 from .results import (
     ChatMessage,
@@ -32,6 +32,7 @@ from .sessions import (
     SessionManager,
     TurnEvent,
     TurnResult,
+    TurnStarted,
     get_session_manager,
     set_session_manager,
 )
@@ -39,6 +40,7 @@ from .settings import LLMSettings
 from .store import (
     MemoryLocks,
     MemoryStore,
+    MessageStatus,
     SessionKey,
     SessionLocks,
     SessionRecord,
@@ -70,8 +72,10 @@ __all__ = [
     "LLMUnavailable",
     "LLMUserLimit",
     "Lane",
+    "LaneStats",
     "MemoryLocks",
     "MemoryStore",
+    "MessageStatus",
     "RedisCachedStore",
     "RedisLocks",
     "SessionKey",
@@ -87,6 +91,7 @@ __all__ = [
     "TokenCounter",
     "TurnEvent",
     "TurnResult",
+    "TurnStarted",
     "Usage",
     "estimate_tokens",
     "get_session_manager",

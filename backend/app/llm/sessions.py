@@ -284,7 +284,7 @@ class SessionManager:
         owner: str = "local",
         project: str = "general",
     ) -> str:
-        """The prototype's one-call API: send a message in a session, get the answer text."""
+        """The documented one-call API: send a message in a session, get the answer text."""
         key = SessionKey(owner=owner, project=project, session_id=session_id)
         result = await self.turn(key, user_message, system_prompt=system_prompt)
         return result.response

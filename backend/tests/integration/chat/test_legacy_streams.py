@@ -1,4 +1,4 @@
-"""The deprecated stream aliases speak the prototype's wire format, as its clients parse it.
+"""The deprecated stream aliases speak the original clients' wire format, as those clients parse it.
 
 Those clients read the body line by line, take each line that starts with `data: `, parse
 what follows as JSON and look at `error`, `done` and `content` in that order; they know no
@@ -31,7 +31,7 @@ async def account(client: httpx.AsyncClient) -> Account:
 
 
 class PrototypeClient:
-    """What a client written for the prototype gets out of one streamed answer."""
+    """What a client written for the original API gets out of one streamed answer."""
 
     def __init__(self) -> None:
         self.raw = ""

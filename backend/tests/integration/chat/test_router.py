@@ -192,7 +192,7 @@ class TestOneShotChat:
             headers=account.headers,
         ) as response:
             events = await read_events(response)
-        # The prototype's format (see test_legacy_streams.py): bare `data:` objects.
+        # The original clients' format (see test_legacy_streams.py): bare `data:` objects.
         assert {event.name for event in events} == {"message"}
         assert events[-1].data["done"] is True
 

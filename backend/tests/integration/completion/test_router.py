@@ -1,4 +1,4 @@
-"""`POST /api/completion/generate`: the seed's contract, errors with exact messages, limits."""
+"""`POST /api/completion/generate`: the documented contract, errors with exact messages, limits."""
 
 import logging
 import time

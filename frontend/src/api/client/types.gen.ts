@@ -153,7 +153,7 @@ export type ChatResponse = {
  * CompletionRequest
  *
  * `text` and `completion_type` are checked by the service so their errors carry the
- * seed's exact messages ("Empty input text", "Input text too long", "Invalid completion_type").
+ * the documented messages ("Empty input text", "Input text too long", "Invalid completion_type").
  */
 export type CompletionRequest = {
     /**

@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema, models_json_schema
+from sqlalchemy import exc as sqlalchemy_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.llm.errors import LLMBadResponse, LLMBusy, LLMError, LLMTimeout, LLMUserLimit
@@ -236,6 +237,28 @@ def llm_error_to_app_error(exc: LLMError) -> AppError:
     return ServiceUnavailable(str(exc), retry_after=5, code="llm_unavailable")
 
 
+DATABASE_UNAVAILABLE = (
+    sqlalchemy_exc.TimeoutError,
+    sqlalchemy_exc.OperationalError,
+    sqlalchemy_exc.InterfaceError,
+    sqlalchemy_exc.DisconnectionError,
+)
+"""Database failures that say "not now" (pool exhausted, server gone), not "this is a bug"."""
+
+
+def database_error_to_app_error(exc: Exception) -> AppError:
+    """A 503 the client can retry: the pool was exhausted or the database did not answer."""
+    if isinstance(exc, sqlalchemy_exc.TimeoutError):
+        return ServiceUnavailable(
+            "The service is busy — try again in a few seconds", retry_after=5, code="busy"
+        )
+    return ServiceUnavailable(
+        "The database is not answering — try again in a minute",
+        retry_after=10,
+        code="database_unavailable",
+    )
+
+
 def validation_details(exc: RequestValidationError) -> list[dict[str, str]]:
     """Turn pydantic's errors into `[{field, message}]`, naming the field a person typed."""
     details = []
@@ -269,6 +292,11 @@ async def _handle_http(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+async def _handle_database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    logger.warning("database unavailable: %s", exc)
+    return app_error_response(database_error_to_app_error(exc))
+
+
 async def _handle_unexpected(_: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return JSONResponse(error_body("Internal server error", code="internal_error"), 500)
@@ -280,4 +308,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LLMError, _handle_llm_error)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
+    for database_failure in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(database_failure, _handle_database_unavailable)
     app.add_exception_handler(Exception, _handle_unexpected)

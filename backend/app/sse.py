@@ -28,7 +28,13 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 
 from app.disconnect import cancel_on_disconnect
-from app.errors import AppError, app_error_body, llm_error_to_app_error
+from app.errors import (
+    DATABASE_UNAVAILABLE,
+    AppError,
+    app_error_body,
+    database_error_to_app_error,
+    llm_error_to_app_error,
+)
 from app.llm.errors import LLMError
 from app.llm.results import TextDelta
 from app.llm.sessions import TurnStarted
@@ -139,6 +145,12 @@ async def _with_error_events(
             yield wire.error(llm_error_to_app_error(exc))
         except AppError as exc:
             yield wire.error(exc)
+        except DATABASE_UNAVAILABLE as exc:
+            logger.warning("stream ended with the database unavailable: %s", exc)
+            yield wire.error(database_error_to_app_error(exc))
+        except Exception as exc:  # a bug: still end the stream with an event, not a cut
+            logger.exception("stream ended with an unexpected error", exc_info=exc)
+            yield wire.error(AppError("Internal server error"))
 
 
 def wants_stream(request: Request, *, stream_field: bool) -> bool:

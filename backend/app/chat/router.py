@@ -74,7 +74,7 @@ async def list_chat_sessions(user: CurrentUser, manager: Sessions) -> list[Sessi
 
 @router.get(
     "/chat/session/{session_id}/history",
-    responses=error_responses(401, 404, descriptions=SESSION_404),
+    responses=error_responses(400, 401, 404, descriptions=SESSION_404),
 )
 async def read_session_history(
     session_id: SessionIdPath, user: CurrentUser, manager: Sessions
@@ -85,7 +85,7 @@ async def read_session_history(
 @router.delete(
     "/chat/session/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(401, 404, descriptions=SESSION_404),
+    responses=error_responses(400, 401, 404, descriptions=SESSION_404),
 )
 async def delete_chat_session(
     session_id: SessionIdPath, user: CurrentUser, manager: Sessions

@@ -10,4 +10,4 @@ router = APIRouter(prefix="/api/health", tags=["health"])
 
 @router.get("")
 async def read_health(request: Request) -> HealthRead:
-    return await service.check_health(engine=request.app.state.engine)
+    return await service.check_health(engine=request.app.state.health_engine)

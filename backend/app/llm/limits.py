@@ -12,10 +12,12 @@ Guarantees, for any number of lanes (configured by name with a relative share):
 - **Cap.** At most ``capacity`` slots are in use. :meth:`ConcurrencyGate.set_capacity`
   resizes at run time; after a shrink no slot is granted until use falls below the new cap.
 - **Reservation.** Each lane reserves its share of the cap (at least one slot; shares are
-  split by largest remainder and add up to the cap). A lane may borrow idle capacity of the
-  others, but every grant leaves one free slot for each *other* lane that has a reservation
-  and nothing running, so such a lane's next request starts at once however hard the others
-  flood.
+  split by largest remainder and add up to the cap). A request within its lane's reservation
+  starts whenever a slot is free. A lane may borrow idle capacity of the others, but a
+  borrowing grant never takes the last free slot while another reserved lane has nothing
+  running, so the next request of an idle lane starts at once however hard the others flood
+  (one headroom slot, not one per idle lane: with 4 slots and three lanes, chat alone still
+  runs 3 at once instead of 2).
 - **Give-back.** When a slot frees, waiters of lanes below their reservation are served
   first (oldest first), so a lane that borrowed returns capacity as its requests finish. At
   worst a lane's request within its reservation waits for one borrowed request to end.
@@ -243,10 +245,15 @@ class ConcurrencyGate:
         return self._reserved[lane] > 0 and self._in_use[lane] == 0
 
     def _fits(self, lane: Lane) -> bool:
-        """One more slot for ``lane`` stays under the cap and leaves one free slot for each
-        other lane that has a reservation and nothing running."""
-        others_idle = sum(self._idle_reserved(other) for other in self._shares if other != lane)
-        return self._capacity - self._total() - 1 >= others_idle
+        """One more slot for ``lane`` stays under the cap, and a borrowing grant leaves the
+        last free slot alone while another lane with a reservation has nothing running."""
+        free = self._capacity - self._total()
+        if free <= 0:
+            return False
+        if not self._borrowing(lane):
+            return True
+        others_idle = any(self._idle_reserved(other) for other in self._shares if other != lane)
+        return free - 1 >= (1 if others_idle else 0)
 
     def _borrowing(self, lane: Lane) -> bool:
         return self._in_use[lane] >= self._reserved[lane]

@@ -314,7 +314,8 @@ class TestCapacity:
         self, make_settings, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="delay", delay=1.0)
-        # Four slots split chat=2, completion=1, game=1: chat runs two at a time.
+        # Four slots split chat=2, completion=1, game=1: chat borrows up to three, leaving
+        # the last slot for the idle lanes.
         settings = make_settings(
             llm={
                 "max_concurrency": 4,
@@ -330,13 +331,16 @@ class TestCapacity:
                 transport=httpx.ASGITransport(app=application), base_url="http://portal.test"
             ) as http,
         ):
-            alice, bob, carol = [await register(http) for _ in range(3)]
+            alice, bob, carol, dave = [await register(http) for _ in range(4)]
             results = await asyncio.gather(say(http, alice, "a1"), say(http, alice, "a2"))
             assert sorted(r.status_code for r in results) == [200, 429]
             assert "retry-after" in [
                 k.lower() for k in next(r for r in results if r.status_code == 429).headers
             ]
             crowd = await asyncio.gather(
-                say(http, alice, "x"), say(http, bob, "y"), say(http, carol, "z")
+                say(http, alice, "x"),
+                say(http, bob, "y"),
+                say(http, carol, "z"),
+                say(http, dave, "w"),
             )
-            assert sorted(r.status_code for r in crowd) == [200, 200, 503]
+            assert sorted(r.status_code for r in crowd) == [200, 200, 200, 503]

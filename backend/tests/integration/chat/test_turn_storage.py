@@ -128,7 +128,8 @@ class TestRefusedTurn:
         self, app_with: AppStarter, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="delay", delay=1.0)
-        # Four slots split chat=2, completion=1, game=1: chat runs two at a time.
+        # Four slots split chat=2, completion=1, game=1: chat borrows up to three, leaving
+        # the last slot for the idle lanes.
         http = await app_with(
             server_url=fake_upstream.url,
             max_concurrency=4,
@@ -136,7 +137,7 @@ class TestRefusedTurn:
             per_user_concurrency=1,
             queue_timeout=0.2,
         )
-        alice, bob, carol = [await register(http) for _ in range(3)]
+        alice, bob, carol, dave = [await register(http) for _ in range(4)]
         capped = await asyncio.gather(
             send(http, alice, "a1", session_id="a1"), send(http, alice, "a2", session_id="a2")
         )
@@ -145,13 +146,14 @@ class TestRefusedTurn:
             send(http, alice, "x", session_id="x"),
             send(http, bob, "y", session_id="y"),
             send(http, carol, "z", session_id="z"),
+            send(http, dave, "w", session_id="w"),
         )
-        assert sorted(r.status_code for r in busy) == [200, 200, 503]
-        listed = {a.email: await sessions(http, a) for a in (alice, bob, carol)}
+        assert sorted(r.status_code for r in busy) == [200, 200, 200, 503]
+        listed = {a.email: await sessions(http, a) for a in (alice, bob, carol, dave)}
         assert sorted(s["session_id"] for s in listed[alice.email]) == sorted(
             r.json()["session_id"] for r in [*capped, busy[0]] if r.status_code == 200
         )
-        assert sum(len(found) for found in listed.values()) == 3
+        assert sum(len(found) for found in listed.values()) == 4
         assert all(s["message_count"] == 2 for found in listed.values() for s in found)
 
 

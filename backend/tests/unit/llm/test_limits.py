@@ -176,13 +176,24 @@ class TestLanes:
         async with gate.acquire("chat", "a"):
             pass
 
-    async def test_a_flood_leaves_one_slot_for_each_idle_lane(self) -> None:
+    async def test_a_flood_leaves_one_slot_for_the_idle_lanes(self) -> None:
         gate = ConcurrencyGate(6, max_queue=16, queue_timeout=5, lanes=THREE_LANES)
         chats: list[tuple[Lane, str]] = [("chat", f"user{i}") for i in range(8)]
         async with holders(gate, *chats) as held:
-            assert sum(h.entered.is_set() for h in held) == 4
+            assert sum(h.entered.is_set() for h in held) == 5
             async with holders(gate, ("completion", "typist"), ("game", "npc")) as others:
-                assert all(h.entered.is_set() for h in others)
+                assert [h.entered.is_set() for h in others] == [True, False]
+                await next(h for h in held if h.entered.is_set()).done()
+                await asyncio.wait_for(others[1].entered.wait(), 1)
+                assert sum(h.entered.is_set() for h in held) == 5, "the freed slot went to game"
+
+    async def test_a_lane_within_its_reservation_takes_the_last_slot(self) -> None:
+        gate = ConcurrencyGate(4, max_queue=16, queue_timeout=5, lanes=THREE_LANES)
+        chats: list[tuple[Lane, str]] = [("chat", f"user{i}") for i in range(3)]
+        async with holders(gate, *chats) as held:
+            assert all(h.entered.is_set() for h in held)
+            async with holders(gate, ("completion", "typist")) as others:
+                assert others[0].entered.is_set()
 
     async def test_borrowing_newcomer_does_not_overtake_another_lanes_waiter(self) -> None:
         gate = ConcurrencyGate(1, max_queue=4, queue_timeout=5, lanes=THREE_LANES)

@@ -79,8 +79,17 @@ class HeaderClock:
         self._expire()
 
 
-class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
-    """Uvicorn's httptools protocol with the header deadline and a JSON 400."""
+class _HeaderDeadline:
+    """The header clock's wiring, shared by both protocols (listed first among their bases).
+
+    The clock starts when a connection opens and when bytes arrive while no response is being
+    sent (they begin or continue the next request's head); each protocol stops it once its
+    parser has read a whole head.
+    """
+
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    cycle: Any
 
     def __init__(
         self,
@@ -89,25 +98,21 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
         app_state: dict[str, Any],
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
+        super().__init__(config, server_state, app_state, _loop)  # type: ignore[call-arg]
         self.header_clock = HeaderClock(self.loop, header_timeout(config), self.headers_too_late)
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
         self.header_clock.start()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.header_clock.stop()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def data_received(self, data: bytes) -> None:
-        if not self.answering():  # these bytes begin (or continue) the next request's head
+        if not self.answering():
             self.header_clock.start()
-        super().data_received(data)
-
-    def on_headers_complete(self) -> None:
-        self.header_clock.stop()
-        super().on_headers_complete()
+        super().data_received(data)  # type: ignore[misc]
 
     def answering(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete
@@ -115,6 +120,14 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
     def headers_too_late(self) -> None:
         if not self.answering() and not self.transport.is_closing():
             self.transport.close()
+
+
+class HttpToolsProtocol(_HeaderDeadline, httptools_impl.HttpToolsProtocol):
+    """Uvicorn's httptools protocol with the header deadline and a JSON 400."""
+
+    def on_headers_complete(self) -> None:
+        self.header_clock.stop()
+        super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
         body = invalid_request_body(msg)
@@ -132,40 +145,13 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
         self.transport.close()
 
 
-class H11Protocol(h11_impl.H11Protocol):
+class H11Protocol(_HeaderDeadline, h11_impl.H11Protocol):
     """Uvicorn's h11 protocol with the header deadline and a JSON 400."""
 
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self.header_clock = HeaderClock(self.loop, header_timeout(config), self.headers_too_late)
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.header_clock.start()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.header_clock.stop()
-        super().connection_lost(exc)
-
     def data_received(self, data: bytes) -> None:
-        if not self.answering():
-            self.header_clock.start()
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:  # h11 has read a whole request head
             self.header_clock.stop()
-
-    def answering(self) -> bool:
-        return self.cycle is not None and not self.cycle.response_complete
-
-    def headers_too_late(self) -> None:
-        if not self.answering() and not self.transport.is_closing():
-            self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         body = invalid_request_body(msg)

@@ -2,7 +2,8 @@
  * Server-sent events over `fetch` (EventSource cannot POST or send a bearer token).
  *
  * The backend streams `data: {"delta": "..."}` events, then either `event: done` with the
- * final JSON or `event: error` with the error shape. `postSse` turns that into callbacks and
+ * final JSON or `event: error` with the error shape; other named events (such as `session`)
+ * reach `onEvent`. `postSse` turns that into callbacks and
  * one result; aborting the signal closes the connection, which cancels generation upstream.
  */
 import { ApiError, apiFetch, apiUrl, type ErrorBody, isErrorBody, NETWORK_ERROR } from "./http";
@@ -122,6 +123,8 @@ export interface PostSseOptions {
   signal?: AbortSignal;
   /** Each `data: {"delta": "..."}` chunk, in order. */
   onDelta?: (delta: string) => void;
+  /** Any other named event (for example `session`), with its parsed JSON data. */
+  onEvent?: (event: string, data: unknown) => void;
 }
 
 function parseJson(data: string): unknown {
@@ -152,7 +155,7 @@ export async function postSse<TDone>(
   body: unknown,
   options: PostSseOptions = {},
 ): Promise<SseResult<TDone>> {
-  const { signal, onDelta } = options;
+  const { signal, onDelta, onEvent } = options;
   let response: Response;
   try {
     response = await apiFetch(apiUrl(path), {
@@ -184,6 +187,10 @@ export async function postSse<TDone>(
           status: "error",
           error: isErrorBody(data) ? data : protocolError(message.data || "Stream failed"),
         };
+      }
+      if (message.event !== "message") {
+        onEvent?.(message.event, data);
+        continue;
       }
       const delta = (data as { delta?: unknown } | undefined)?.delta;
       if (typeof delta === "string" && delta !== "") onDelta?.(delta);

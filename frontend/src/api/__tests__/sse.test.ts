@@ -73,6 +73,37 @@ describe("postSse", () => {
     expect(result).toEqual({ status: "done", done: { session_id: "s1", response: "Paris!" } });
   });
 
+  it("hands other named events to onEvent, never to onDelta", async () => {
+    mockFetch([
+      {
+        method: "POST",
+        path: "/api/llm/chat/session",
+        handler: (request) =>
+          sseResponse(
+            request,
+            [
+              'event: session\ndata: {"session_id": "s9", "created": true}\n\n',
+              'data: {"delta": "Hi"}\n\nevent: done\ndata: {"response": "Hi"}\n\n',
+            ],
+            { close: true },
+          ),
+      },
+    ]);
+    const events: [string, unknown][] = [];
+    const deltas: string[] = [];
+    const result = await postSse(
+      "/api/llm/chat/session",
+      { message: "hi" },
+      {
+        onDelta: (delta) => deltas.push(delta),
+        onEvent: (event, data) => events.push([event, data]),
+      },
+    );
+    expect(events).toEqual([["session", { session_id: "s9", created: true }]]);
+    expect(deltas).toEqual(["Hi"]);
+    expect(result).toEqual({ status: "done", done: { response: "Hi" } });
+  });
+
   it("sends a JSON body asking for a stream", async () => {
     const spy = mockFetch([
       {

@@ -14,8 +14,8 @@ import {
   type SessionChatResponse,
   type SessionHistoryRead,
 } from "@/api/client";
-import { ApiError, apiFetch, apiUrl, isErrorBody, NETWORK_ERROR, unwrap } from "@/api/http";
-import { readSse, type SseResult } from "@/api/sse";
+import { unwrap } from "@/api/http";
+import { postSse, type SseResult } from "@/api/sse";
 
 export type ChatOptions = Omit<ChatRequest, "messages" | "stream">;
 export type SessionChatOptions = Omit<SessionChatRequest, "session_id" | "message" | "stream">;
@@ -72,63 +72,26 @@ export interface StreamSessionChatOptions {
   onDelta?: (delta: string) => void;
 }
 
-function parseJson(data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-}
-
-function streamError(message: string): SseResult<never> {
-  const error = { error: message, timestamp: Math.floor(Date.now() / 1000), code: "stream" };
-  return { status: "error", error };
-}
-
 /**
  * One session turn streamed as it is generated; abort the signal to stop generation. Events:
  * `session` (admitted), `data: {"delta"}`, then `done` or `error`. A refusal before the turn
  * was admitted (offline, busy) is thrown as `ApiError`, like any other request.
  */
-export async function streamSessionChat(
+export function streamSessionChat(
   request: StreamSessionChatRequest,
   { signal, onSession, onDelta }: StreamSessionChatOptions,
 ): Promise<SseResult<StreamDone>> {
-  const aborted = () => signal?.aborted === true;
-  let response: Response;
-  try {
-    response = await apiFetch(apiUrl("/api/llm/chat/session"), {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ ...request, stream: true }),
+  return postSse<StreamDone>(
+    "/api/llm/chat/session",
+    { ...request, stream: true },
+    {
       signal,
-    });
-  } catch {
-    if (aborted()) return { status: "aborted" };
-    throw new ApiError(0, undefined, NETWORK_ERROR);
-  }
-  if (!response.ok) {
-    const body = parseJson(await response.text().catch(() => ""));
-    const fallback = `Request failed (HTTP ${response.status})`;
-    throw new ApiError(response.status, isErrorBody(body) ? body : undefined, fallback);
-  }
-  if (!response.body) return streamError("The response had no body");
-  try {
-    for await (const message of readSse(response.body, signal)) {
-      const data = parseJson(message.data);
-      if (message.event === "session") onSession?.(data as StreamSession);
-      else if (message.event === "done") return { status: "done", done: data as StreamDone };
-      else if (message.event === "error")
-        return isErrorBody(data) ? { status: "error", error: data } : streamError(message.data);
-      else {
-        const delta = (data as { delta?: unknown } | undefined)?.delta;
-        if (typeof delta === "string" && delta !== "") onDelta?.(delta);
-      }
-    }
-  } catch {
-    return aborted() ? { status: "aborted" } : streamError("The connection was interrupted");
-  }
-  return streamError("The stream ended before it finished");
+      onDelta,
+      onEvent: (event, data) => {
+        if (event === "session") onSession?.(data as StreamSession);
+      },
+    },
+  );
 }
 
 export const chatKeys = {

@@ -1099,6 +1099,10 @@ export type ReadSessionHistoryData = {
 
 export type ReadSessionHistoryErrors = {
     /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
      * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
     401: ErrorResponse;
@@ -1132,6 +1136,10 @@ export type DeleteChatSessionData = {
 };
 
 export type DeleteChatSessionErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
     /**
      * Sign in first: the bearer token is missing, expired, revoked or not valid
      */

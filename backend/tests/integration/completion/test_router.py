@@ -36,7 +36,7 @@ def assert_seed_error(response: httpx.Response, status: int, message: str) -> No
 
 
 class TestGenerate:
-    async def test_answers_the_seed_shape_with_a_cleaned_continuation(
+    async def test_answers_the_documented_shape_with_a_cleaned_continuation(
         self, client: httpx.AsyncClient, account: Account, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.reply = "Here is the completion: fox jumps over the lazy dog"

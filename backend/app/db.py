@@ -54,12 +54,18 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
-def create_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
-    """An async engine; SQLite gets foreign keys and WAL, and its folder is created."""
+def create_engine(
+    database_url: str, *, pool_size: int = 5, max_overflow: int = 10, pre_ping: bool = True
+) -> AsyncEngine:
+    """An async engine; SQLite gets foreign keys and WAL, and its folder is created.
+
+    ``pre_ping`` checks a pooled server connection before each use; an engine whose only
+    query is itself a check (the health probe) turns it off and saves a round trip.
+    """
     url = make_url(database_url)
     pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(database_url, pool_pre_ping=True, **pool)
+        return create_async_engine(database_url, pool_pre_ping=pre_ping, **pool)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(database_url, connect_args={"timeout": 30}, **pool)

@@ -45,7 +45,9 @@ async def _start_database(app: FastAPI, settings: Settings, stack: AsyncExitStac
     stack.push_async_callback(app.state.engine.dispose)
     # Health probes get a connection of their own: a full request pool is load to report,
     # not a reason for the probe to queue behind it (and look like an outage).
-    app.state.health_engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
+    app.state.health_engine = create_engine(
+        settings.database_url, pool_size=1, max_overflow=0, pre_ping=False
+    )
     stack.push_async_callback(app.state.health_engine.dispose)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     app.state.auth_cache = AuthCache(ttl=settings.auth_cache_seconds)

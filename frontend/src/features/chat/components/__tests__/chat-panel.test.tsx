@@ -222,7 +222,9 @@ describe("ChatPanel", () => {
         path: "/api/llm/chat/session",
         handler: async (request) => {
           bodies.push({ chat: await request.clone().json() });
-          return sseResponse(request, [], { close: true });
+          // A whole turn, so the sent message is stored and never given back to the input.
+          const done = 'event: done\ndata: {"session_id": "abc", "response": "Paris."}\n\n';
+          return sseResponse(request, [SESSION_ABC, done], { close: true });
         },
       },
     ]);
@@ -241,6 +243,7 @@ describe("ChatPanel", () => {
 
     await waitFor(() => expect(bodies).toHaveLength(2));
     expect(bodies[1]?.chat).toMatchObject({ message: "What is the capital of France?" });
+    expect(await screen.findByText("Paris.")).toBeInTheDocument();
     expect(editorText(input)).toBe("");
   });
 

@@ -13,9 +13,8 @@ import pytest
 
 from app.deps import MAX_ROW_ID
 from tests.fixtures.factories import Account, register
-from tests.fixtures.fake_upstream import FakeUpstream
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 # Where the database is what fails (integer width, NUL in text), both backends are run.
 BOTH_DATABASES = pytest.mark.parametrize(
     "database_backend", ["sqlite", "postgresql"], indirect=True
@@ -29,11 +28,6 @@ def assert_error_shape(response: httpx.Response, status: int) -> dict[str, Any]:
     assert isinstance(body["code"], str)
     assert abs(body["timestamp"] - time.time()) < 60
     return body
-
-
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
 
 
 @pytest.fixture

@@ -18,15 +18,11 @@ from tests.fixtures.sse import read_events
 
 pytestmark = [
     pytest.mark.integration,
+    pytest.mark.fake_llm,
     pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True),
 ]
 STREAMS = 50
 USERS = 5
-
-
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
 
 
 @pytest.fixture

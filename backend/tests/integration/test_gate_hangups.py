@@ -16,14 +16,9 @@ from tests.fixtures.app import SettingsFactory
 from tests.fixtures.factories import Account, register
 from tests.fixtures.fake_upstream import FakeUpstream, Fault
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 HANG_UP_AFTER_S = 0.5
 ROUNDS = 2
-
-
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ from app.main import create_app
 from tests.fixtures.app import SettingsFactory
 from tests.fixtures.fake_upstream import FakeUpstream
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
+pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 
 
 async def test_cap_follows_a_server_restarted_with_more_slots(

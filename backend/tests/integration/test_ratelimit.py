@@ -14,7 +14,6 @@ from app.errors import RateLimited
 from app.ratelimit import RateLimiter, rate_limit_storage, redis_pool
 from tests.fixtures.app import SettingsFactory
 from tests.fixtures.factories import register
-from tests.fixtures.fake_upstream import FakeUpstream
 
 pytestmark = pytest.mark.integration
 
@@ -56,11 +55,8 @@ async def test_dead_redis_lets_requests_through_and_says_so(
     assert "rate limiter storage unavailable" in caplog.text
 
 
+@pytest.mark.fake_llm
 class TestAppWithRedisDown:
-    @pytest.fixture
-    def llm_server_url(self, fake_upstream: FakeUpstream) -> str:
-        return fake_upstream.url
-
     @pytest.fixture
     def settings(self, make_settings: SettingsFactory) -> Settings:
         return make_settings(redis_url=dead_redis_url())

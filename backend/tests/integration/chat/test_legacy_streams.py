@@ -14,15 +14,10 @@ import pytest
 from tests.fixtures.factories import Account, register
 from tests.fixtures.fake_upstream import FakeUpstream, Fault
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 
 SESSION_ALIAS = "/api/llm/chat/session/stream"
 CHAT_ALIAS = "/api/llm/chat/stream"
-
-
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
 
 
 @pytest.fixture
@@ -30,7 +25,7 @@ async def account(client: httpx.AsyncClient) -> Account:
     return await register(client)
 
 
-class PrototypeClient:
+class OriginalClient:
     """What a client written for the original API gets out of one streamed answer."""
 
     def __init__(self) -> None:
@@ -59,8 +54,8 @@ class PrototypeClient:
 
 async def post(
     http: httpx.AsyncClient, account: Account, path: str, body: dict[str, Any]
-) -> tuple[int, PrototypeClient]:
-    reader = PrototypeClient()
+) -> tuple[int, OriginalClient]:
+    reader = OriginalClient()
     async with http.stream("POST", path, json=body, headers=account.headers) as response:
         await reader.read(response)
         return response.status_code, reader

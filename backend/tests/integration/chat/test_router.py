@@ -12,12 +12,7 @@ from tests.fixtures.factories import Account, register
 from tests.fixtures.fake_upstream import FakeUpstream, Fault
 from tests.fixtures.sse import deltas, read_events
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
+pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 
 
 @pytest.fixture

@@ -19,16 +19,12 @@ from tests.fixtures.fake_upstream import FakeUpstream, Fault
 
 pytestmark = [
     pytest.mark.integration,
+    pytest.mark.fake_llm,
     pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True),
 ]
 
 # Promised to users: a hang-up stops the upstream generation within 250 ms (seen: 1-2 ms).
 CANCEL_DEADLINE_S = 0.25
-
-
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
 
 
 @pytest.fixture

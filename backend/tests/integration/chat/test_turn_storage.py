@@ -25,13 +25,9 @@ CUT = Fault(mode="cut", after_chunks=2, chunk_delay=0.05)
 
 pytestmark = [
     pytest.mark.integration,
+    pytest.mark.fake_llm,
     pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True),
 ]
-
-
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
 
 
 @pytest.fixture

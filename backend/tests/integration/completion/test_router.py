@@ -13,13 +13,8 @@ from tests.fixtures.factories import Account, register
 from tests.fixtures.fake_upstream import FakeUpstream, Fault
 from tests.fixtures.sse import deltas, read_events
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 URL = "/api/completion/generate"
-
-
-@pytest.fixture
-def llm_server_url(fake_upstream: FakeUpstream) -> str:
-    return fake_upstream.url
 
 
 @pytest.fixture
@@ -147,7 +142,7 @@ class TestRequestLog:
         assert "\n" not in rejected
 
 
-class TestSeedErrors:
+class TestDocumentedErrors:
     @pytest.mark.parametrize(
         ("body", "message"),
         [

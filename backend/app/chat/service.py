@@ -11,8 +11,9 @@ import contextlib
 import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import asdict
-from typing import Any, Protocol
+from typing import Any
 
+from app.auth.cache import Principal
 from app.chat.schemas import (
     ChatRequest,
     ChatResponse,
@@ -32,23 +33,15 @@ from app.llm.results import ChatResult, GenerationParams, TextDelta
 from app.llm.sessions import SessionManager, TurnResult, TurnStarted
 from app.llm.store import SessionKey
 
-
-class Caller(Protocol):
-    """Whoever is signed in (a `User` or the auth cache's snapshot); sessions are theirs."""
-
-    @property
-    def id(self) -> int: ...
-
-
 CHAT_PROJECT = "chat"
 """Sessions made in the browser or over REST; game clients use their game's project."""
 
 
-def owner_of(user: Caller) -> str:
+def owner_of(user: Principal) -> str:
     return str(user.id)
 
 
-def session_key(user: Caller, session_id: str) -> SessionKey:
+def session_key(user: Principal, session_id: str) -> SessionKey:
     return SessionKey(owner=owner_of(user), project=CHAT_PROJECT, session_id=session_id)
 
 
@@ -87,7 +80,7 @@ def turn_response(result: TurnResult) -> SessionChatResponse:
 
 
 async def chat_once(
-    *, client: LLMClient, gate: ConcurrencyGate, user: Caller, data: ChatRequest
+    *, client: LLMClient, gate: ConcurrencyGate, user: Principal, data: ChatRequest
 ) -> ChatResponse:
     messages = [message.model_dump() for message in data.messages]
     async with gate.acquire("chat", owner_of(user)):
@@ -96,7 +89,7 @@ async def chat_once(
 
 
 async def stream_chat_once(
-    *, client: LLMClient, gate: ConcurrencyGate, user: Caller, data: ChatRequest
+    *, client: LLMClient, gate: ConcurrencyGate, user: Principal, data: ChatRequest
 ) -> AsyncGenerator[TextDelta | ChatResponse, None]:
     messages = [message.model_dump() for message in data.messages]
     async with gate.acquire("chat", owner_of(user)):
@@ -106,7 +99,7 @@ async def stream_chat_once(
                 yield event if isinstance(event, TextDelta) else chat_response(event)
 
 
-def _turn_args(user: Caller, data: SessionChatRequest) -> dict[str, Any]:
+def _turn_args(user: Principal, data: SessionChatRequest) -> dict[str, Any]:
     session_id = data.session_id or uuid.uuid4().hex
     return {
         "key": session_key(user, session_id),
@@ -124,7 +117,7 @@ def _failed_in_session(exc: LLMError, session_id: str) -> AppError:
 
 
 async def stream_session_turn(
-    *, manager: SessionManager, user: Caller, data: SessionChatRequest
+    *, manager: SessionManager, user: Principal, data: SessionChatRequest
 ) -> AsyncGenerator[TurnStarted | TextDelta | SessionChatResponse, None]:
     started: TurnStarted | None = None
     events = manager.stream_turn(**_turn_args(user, data))
@@ -141,7 +134,7 @@ async def stream_session_turn(
 
 
 async def session_turn(
-    *, manager: SessionManager, user: Caller, data: SessionChatRequest
+    *, manager: SessionManager, user: Principal, data: SessionChatRequest
 ) -> SessionChatResponse:
     events = stream_session_turn(manager=manager, user=user, data=data)
     async with contextlib.aclosing(events):
@@ -152,7 +145,7 @@ async def session_turn(
 
 
 async def read_history(
-    *, manager: SessionManager, user: Caller, session_id: str
+    *, manager: SessionManager, user: Principal, session_id: str
 ) -> SessionHistoryRead:
     record = await manager.history(session_key(user, session_id))
     if record is None:
@@ -171,12 +164,12 @@ async def read_history(
     )
 
 
-async def delete_session(*, manager: SessionManager, user: Caller, session_id: str) -> None:
+async def delete_session(*, manager: SessionManager, user: Principal, session_id: str) -> None:
     if not await manager.delete(session_key(user, session_id)):
         raise NotFound("Session not found")
 
 
-async def list_sessions(*, manager: SessionManager, user: Caller) -> list[SessionSummaryRead]:
+async def list_sessions(*, manager: SessionManager, user: Principal) -> list[SessionSummaryRead]:
     summaries = await manager.list_sessions(owner_of(user), CHAT_PROJECT)
     return [
         SessionSummaryRead(

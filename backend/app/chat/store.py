@@ -79,31 +79,6 @@ class SqlSessionStore:
             row = await self._find(session, key)
             return None if row is None else _record(row)
 
-    async def create(self, key: SessionKey, system_prompt: str) -> SessionRecord:
-        try:
-            async with session_scope(self._sessionmaker) as session:
-                row = ChatSession(
-                    owner=key.owner,
-                    project=key.project,
-                    session_key=key.session_id,
-                    system_prompt=system_prompt,
-                    messages=[],
-                )
-                session.add(row)
-                await session.flush()
-                return _record(row)
-        except IntegrityError:
-            existing = await self.get(key)  # created concurrently by another worker
-            if existing is None:
-                raise
-            return existing
-
-    async def set_system_prompt(self, key: SessionKey, system_prompt: str) -> None:
-        async with session_scope(self._sessionmaker) as session:
-            row = await self._find(session, key)
-            if row is not None:
-                row.system_prompt = system_prompt
-
     async def _session_row(self, session: AsyncSession, key: SessionKey) -> ChatSession | None:
         """The session's row without its messages (a write only adds one)."""
         return (await session.execute(select(ChatSession).where(*_where(key)))).scalar_one_or_none()

@@ -187,15 +187,6 @@ class RedisCachedStore:
             await self._put(record)
         return record
 
-    async def create(self, key: SessionKey, system_prompt: str) -> SessionRecord:
-        record = await self._primary.create(key, system_prompt)
-        await self._put(record)
-        return record
-
-    async def set_system_prompt(self, key: SessionKey, system_prompt: str) -> None:
-        await self._primary.set_system_prompt(key, system_prompt)
-        await self._refresh(key)
-
     async def start_turn(
         self, key: SessionKey, user: StoredMessage, *, system_prompt: str | None
     ) -> bool:

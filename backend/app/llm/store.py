@@ -103,14 +103,6 @@ class SessionStore(Protocol):
         """The session, or ``None`` if there is none."""
         ...
 
-    async def create(self, key: SessionKey, system_prompt: str) -> SessionRecord:
-        """Create an empty session; an existing one is returned unchanged."""
-        ...
-
-    async def set_system_prompt(self, key: SessionKey, system_prompt: str) -> None:
-        """Replace the session's system prompt; history is kept."""
-        ...
-
     async def start_turn(
         self, key: SessionKey, user: StoredMessage, *, system_prompt: str | None
     ) -> bool:
@@ -145,20 +137,6 @@ class MemoryStore:
 
     async def get(self, key: SessionKey) -> SessionRecord | None:
         return self._records.get(key)
-
-    async def create(self, key: SessionKey, system_prompt: str) -> SessionRecord:
-        existing = self._records.get(key)
-        if existing is not None:
-            return existing
-        now = utc_now()
-        record = SessionRecord(key, system_prompt, (), now, now)
-        self._records[key] = record
-        return record
-
-    async def set_system_prompt(self, key: SessionKey, system_prompt: str) -> None:
-        record = self._records.get(key)
-        if record is not None:
-            self._records[key] = replace(record, system_prompt=system_prompt, updated_at=utc_now())
 
     async def start_turn(
         self, key: SessionKey, user: StoredMessage, *, system_prompt: str | None

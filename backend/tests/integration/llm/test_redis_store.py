@@ -107,7 +107,7 @@ class TestRedisCachedStore:
 
     async def test_a_miss_fills_the_cache(self, redis: Redis, prefix: str) -> None:
         primary = CountingStore()
-        await primary.create(KEY, "S")
+        await primary.start_turn(KEY, StoredMessage("user", "hi"), system_prompt="S")
         store = RedisCachedStore(primary, redis, ttl=60, prefix=prefix)
         await store.get(KEY)
         await store.get(KEY)

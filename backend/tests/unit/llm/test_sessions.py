@@ -8,17 +8,6 @@ KEY = SessionKey("alice", "maze", "s1")
 
 
 class TestMemoryStore:
-    async def test_create_then_get(self) -> None:
-        store = MemoryStore()
-        created = await store.create(KEY, "Be brief.")
-        assert await store.get(KEY) == created
-        assert created.messages == ()
-
-    async def test_create_keeps_an_existing_session(self) -> None:
-        store = MemoryStore()
-        await store.create(KEY, "first")
-        assert (await store.create(KEY, "second")).system_prompt == "first"
-
     async def test_start_turn_creates_the_session_with_the_question(self) -> None:
         store = MemoryStore()
         created = await store.start_turn(
@@ -60,21 +49,15 @@ class TestMemoryStore:
         await store.append_message(KEY, StoredMessage("assistant", "yo"))
         assert await store.get(KEY) is None
 
-    async def test_set_system_prompt_keeps_history(self) -> None:
-        store = MemoryStore()
-        await store.start_turn(KEY, StoredMessage("user", "hi"), system_prompt="old")
-        await store.set_system_prompt(KEY, "new")
-        record = await store.get(KEY)
-        assert record is not None
-        assert record.system_prompt == "new"
-        assert len(record.messages) == 1
+
 
     async def test_list_is_scoped_and_titled(self) -> None:
         store = MemoryStore()
         await store.start_turn(KEY, StoredMessage("user", "x" * 100), system_prompt=None)
         await store.append_message(KEY, StoredMessage("assistant", "y"))
-        await store.create(SessionKey("bob", "maze", "s2"), "")
-        await store.create(SessionKey("alice", "racing", "s3"), "")
+        question = StoredMessage("user", "q")
+        await store.start_turn(SessionKey("bob", "maze", "s2"), question, system_prompt=None)
+        await store.start_turn(SessionKey("alice", "racing", "s3"), question, system_prompt=None)
         (summary,) = await store.list("alice", "maze")
         assert summary.key == KEY
         assert summary.message_count == 2
@@ -83,7 +66,7 @@ class TestMemoryStore:
 
     async def test_delete(self) -> None:
         store = MemoryStore()
-        await store.create(KEY, "")
+        await store.start_turn(KEY, StoredMessage("user", "q"), system_prompt=None)
         assert await store.delete(KEY) is True
         assert await store.delete(KEY) is False
 

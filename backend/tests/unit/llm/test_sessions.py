@@ -49,8 +49,6 @@ class TestMemoryStore:
         await store.append_message(KEY, StoredMessage("assistant", "yo"))
         assert await store.get(KEY) is None
 
-
-
     async def test_list_is_scoped_and_titled(self) -> None:
         store = MemoryStore()
         await store.start_turn(KEY, StoredMessage("user", "x" * 100), system_prompt=None)

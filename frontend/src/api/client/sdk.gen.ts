@@ -168,6 +168,8 @@ export class LlmService {
     
     /**
      * Chat Session
+     *
+     * One turn of a stored session (a new one when `session_id` is absent). A turn refused at admission (429, 503, 502, 504) stores nothing and creates no session. Once admitted, a stream's first event is `event: session` with `{session_id, created}`, before any text: the question is stored then; then `data: {delta}` events, then `event: done` with the answer, or `event: error` (with `details.session_id`) when the model breaks off. The answer is stored complete, or partial as `stopped` (the client went away) or `failed`. A non-streamed turn that fails after admission names the session in `details.session_id` the same way.
      */
     public static chatSession<ThrowOnError extends boolean = false>(options: Options<ChatSessionData, ThrowOnError>) {
         return (options.client ?? client).post<ChatSessionResponses, ChatSessionErrors, ThrowOnError>({

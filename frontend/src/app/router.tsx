@@ -91,6 +91,13 @@ const chatRoute = createRoute({
   component: ChatPage,
 });
 
+/** One stored conversation: reloading or sharing this URL reopens it. */
+const chatSessionRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: "/chat/$sessionId",
+  component: ChatPage,
+});
+
 const draftsRoute = createRoute({
   getParentRoute: () => authenticatedRoute,
   path: "/drafts",
@@ -106,7 +113,7 @@ const apiKeysRoute = createRoute({
 const routeTree = rootRoute.addChildren([
   loginRoute,
   registerRoute,
-  authenticatedRoute.addChildren([dashboardRoute, chatRoute, draftsRoute, apiKeysRoute]),
+  authenticatedRoute.addChildren([dashboardRoute, chatRoute, chatSessionRoute, draftsRoute, apiKeysRoute]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {

@@ -28,6 +28,19 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    sign_in_max_hours: float = Field(
+        default=24 * 7,
+        gt=0,
+        le=24 * 365,
+        description="Longest a sign-in can be kept alive by renewing its access token; after "
+        "this the person signs in again.",
+    )
+    chat_undo_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=24 * 3600,
+        description="How long a deleted chat can be restored before it is removed for good.",
+    )
     database_url: str = f"sqlite+aiosqlite:///{BACKEND_DIR / 'data' / 'portal.db'}"
     database_pool_size: int = Field(default=5, ge=1, le=1000)
     database_max_overflow: int = Field(default=10, ge=0, le=1000)

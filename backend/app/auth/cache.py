@@ -8,9 +8,10 @@ So authentication reads the database in its own short transaction, returns a det
 token.
 
 Guarantees:
-- A password change, role change, disable and key revocation call :meth:`AuthCache.forget_user`
-  in this process, so the change takes effect on the next request here. Other workers see it
-  when their entry expires (``AUTH_CACHE_SECONDS``, a few seconds).
+- A password change, temporary password, role change, disable and key revocation call
+  :meth:`AuthCache.forget_user`, and a logout :meth:`AuthCache.forget_sign_in`, in this
+  process, so the change takes effect on the next request here. Other workers see it when
+  their entry expires (``AUTH_CACHE_SECONDS``, a few seconds).
 - An expired JWT or API key is never answered from the cache past its expiry: an entry lives
   no longer than the credential it was made from.
 - Failed lookups are not cached: a wrong token always reaches the database (the login
@@ -44,7 +45,10 @@ class Principal(BaseModel):
     role: str
     is_active: bool
     token_version: int
+    must_change_password: bool = False
     created_at: datetime
+    # The sign-in a JWT belongs to (renewed by refresh, ended by logout); None for an API key.
+    sign_in_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -103,18 +107,34 @@ class AuthCache:
 
     def forget_user(self, user_id: int) -> None:
         """Drop every cached token of ``user_id`` (after a change to the account or its keys)."""
-        stale = [key for key, entry in self._entries.items() if entry.principal.id == user_id]
+        self._forget(lambda principal: principal.id == user_id)
+
+    def forget_sign_in(self, sign_in_id: str) -> None:
+        """Drop every cached token of one sign-in, renewed or not (after its logout)."""
+        self._forget(lambda principal: principal.sign_in_id == sign_in_id)
+
+    def _forget(self, matches: Callable[[Principal], bool]) -> None:
+        stale = [key for key, entry in self._entries.items() if matches(entry.principal)]
         for key in stale:
             self._entries.pop(key, None)
 
 
-def forget_user_after_commit(session: AsyncSession, cache: AuthCache, user_id: int) -> None:
-    """Drop ``user_id``'s cached tokens now and again once ``session`` commits.
+def _now_and_after_commit(session: AsyncSession, forget: Callable[[], None]) -> None:
+    """Run ``forget`` now and again once ``session`` commits.
 
     Forgetting only before the commit would let a request that reads the account in between
-    cache the old state (old password version, still active) for another TTL.
+    cache the old state (old password version, still active, sign-in not yet deleted) for
+    another TTL.
     """
-    cache.forget_user(user_id)
-    event.listen(
-        session.sync_session, "after_commit", lambda _: cache.forget_user(user_id), once=True
-    )
+    forget()
+    event.listen(session.sync_session, "after_commit", lambda _: forget(), once=True)
+
+
+def forget_user_after_commit(session: AsyncSession, cache: AuthCache, user_id: int) -> None:
+    """Drop ``user_id``'s cached tokens now and again once ``session`` commits."""
+    _now_and_after_commit(session, lambda: cache.forget_user(user_id))
+
+
+def forget_sign_in_after_commit(session: AsyncSession, cache: AuthCache, sign_in_id: str) -> None:
+    """Drop one sign-in's cached tokens now and again once ``session`` commits."""
+    _now_and_after_commit(session, lambda: cache.forget_sign_in(sign_in_id))

@@ -1,6 +1,10 @@
-"""The `api_key` table: keys are found by key id and checked against a SHA-256 of the secret."""
+"""The `api_key` and `sign_in` tables.
 
-from datetime import datetime
+Keys are found by key id and checked against a SHA-256 of the secret. A sign-in is one login:
+its access tokens name it (`sid`), refresh renews them while it lasts, and logout deletes it.
+"""
+
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,3 +28,27 @@ class ApiKey(Base):
     def prefix(self) -> str:
         """The public part of the key, safe to show in lists."""
         return f"pp_{self.key_id}"
+
+
+class SignIn(Base):
+    """One login, alive until logout, a password change, disabling, or `SIGN_IN_MAX_HOURS`.
+
+    The id is random rather than a counter, so a token can never name a sign-in made later
+    in a database that was emptied and reused.
+    """
+
+    __tablename__ = "sign_in"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def started(self) -> datetime:
+        """`started_at` in UTC (SQLite hands back naive datetimes; they were stored as UTC)."""
+        started = self.started_at
+        return started if started.tzinfo else started.replace(tzinfo=UTC)
+
+    def ends_at(self, max_hours: float) -> datetime:
+        """When this sign-in lapses, however often its token was renewed."""
+        return self.started + timedelta(hours=max_hours)

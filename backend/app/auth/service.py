@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import security
+from app.auth import sign_ins, tokens
 from app.auth.cache import AuthCache, Principal, forget_user_after_commit
 from app.auth.models import ApiKey
 from app.auth.schemas import ApiKeyCreate, LoginRequest, TokenRead
@@ -26,7 +27,6 @@ from app.users.schemas import UserCreate, UserUpdate
 
 INVALID_LOGIN = "Invalid email or password"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-MAX_ID = 2**63 - 1  # the largest primary key the databases store
 
 
 @functools.cache
@@ -113,17 +113,7 @@ async def log_in(
     user = await authenticate_password(
         session, email=credentials.email, password=credentials.password
     )
-    return issue_access_token(user=user, settings=settings)
-
-
-def issue_access_token(*, user: User, settings: Settings) -> TokenRead:
-    token = security.create_access_token(
-        str(user.id),
-        secret=settings.secret_key.get_secret_value(),
-        minutes=settings.access_token_minutes,
-        version=user.token_version,
-    )
-    return TokenRead(access_token=token, expires_in=settings.access_token_minutes * 60)
+    return await sign_ins.start(session, user=user, settings=settings)
 
 
 async def lookup_bearer(
@@ -136,32 +126,31 @@ async def lookup_bearer(
     async with session_scope(sessionmaker) as session:
         parts = security.split_api_key(token)
         if parts is not None:
-            found = await _user_for_api_key(session, key_id=parts[0], secret=parts[1])
-        else:
-            found = await _user_for_jwt(session, token=token, settings=settings)
-        if found is None or not found[0].is_active:
-            return None
-        return Principal.model_validate(found[0]), found[1]
+            return await _principal_for_api_key(session, key_id=parts[0], secret=parts[1])
+        return await _principal_for_jwt(session, token=token, settings=settings)
 
 
-async def _user_for_jwt(
+def _principal(user: User | None, *, sign_in_id: str | None = None) -> Principal | None:
+    if user is None or not user.is_active:
+        return None
+    return Principal.model_validate(user).model_copy(update={"sign_in_id": sign_in_id})
+
+
+async def _principal_for_jwt(
     session: AsyncSession, *, token: str, settings: Settings
-) -> tuple[User, float | None] | None:
+) -> tuple[Principal, float | None] | None:
     try:
-        claims = security.decode_access_token(token, secret=settings.secret_key.get_secret_value())
+        claims = tokens.read_access_token(token, secret=settings.secret_key.get_secret_value())
     except security.InvalidToken:
         return None
-    if not claims.subject.isdigit() or int(claims.subject) > MAX_ID:
-        return None
-    user = await users.get_by_id(session, user_id=int(claims.subject))
-    if user is None or user.token_version != claims.version:
-        return None  # issued before the last password change
-    return user, claims.expires_at
+    user = await sign_ins.signed_in_user(session, claims=claims, settings=settings)
+    principal = _principal(user, sign_in_id=claims.sign_in_id)
+    return None if principal is None else (principal, claims.expires_at)
 
 
-async def _user_for_api_key(
+async def _principal_for_api_key(
     session: AsyncSession, *, key_id: str, secret: str
-) -> tuple[User, float | None] | None:
+) -> tuple[Principal, float | None] | None:
     result = await session.execute(select(ApiKey).where(ApiKey.key_id == key_id))
     key = result.scalar_one_or_none()
     if key is None or not security.api_secret_matches(secret, key.secret_hash):
@@ -173,10 +162,10 @@ async def _user_for_api_key(
     if key.last_used_at is None or now - _aware(key.last_used_at) > LAST_USED_RESOLUTION:
         key.last_used_at = now
         await session.flush()
-    user = await users.get_by_id(session, user_id=key.user_id)
-    if user is None:
+    principal = _principal(await users.get_by_id(session, user_id=key.user_id))
+    if principal is None:
         return None
-    return user, expires_at.timestamp() if expires_at is not None else None
+    return principal, expires_at.timestamp() if expires_at is not None else None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -202,7 +191,8 @@ async def update_me(
                 details=[{"field": "current_password", "message": "is incorrect"}],
             )
         user.password_hash = await asyncio.to_thread(security.hash_password, data.new_password)
-        user.token_version += 1  # log out every session that knew the old password
+        user.must_change_password = False
+        await users.retire_tokens(session, user=user)  # every sign-in that knew the old one
     await session.flush()
     forget_user_after_commit(session, cache, user.id)
     return user

@@ -9,7 +9,12 @@ from app.db import Base, TimestampMixin, utcnow
 
 
 class ChatSession(TimestampMixin, Base):
-    """A conversation, identified by its owner, project and the caller's session id."""
+    """A conversation, identified by its owner, project and the caller's session id.
+
+    `title` is the name its owner gave it (`None`: titled by its first question).
+    `deleted_at` hides a deleted session until the undo window has passed and the row is
+    removed; a hidden session is invisible to every reader.
+    """
 
     __tablename__ = "chat_session"
     __table_args__ = (UniqueConstraint("owner", "project", "session_key"),)
@@ -19,6 +24,8 @@ class ChatSession(TimestampMixin, Base):
     project: Mapped[str] = mapped_column(String(64))
     session_key: Mapped[str] = mapped_column(String(128))
     system_prompt: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(String(200))
+    deleted_at: Mapped[datetime | None] = mapped_column(index=True)
     messages: Mapped[list["ChatMessage"]] = relationship(
         back_populates="session",
         cascade="all, delete-orphan",

@@ -20,6 +20,11 @@ their next message may refer to them); an empty answer is left out, since an emp
 assistant turn reads to a model as "I had nothing to say". See
 ``docs/decisions/2026-11-29_stopped-turns.md``.
 
+A turn can also rewrite the end of the history (:meth:`SessionManager.stream_rewrite`):
+answer the last question again, or replace a question and what followed it. It takes the
+same lock and the same slot, and drops the replaced messages only when it is admitted, in
+the write that stores its question; a refused one changes nothing.
+
 The system prompt is set when a session is created. Passing a different one on a later
 turn replaces it for the session (the newest template wins); passing ``None`` keeps it.
 
@@ -32,7 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Coroutine, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -60,9 +65,11 @@ from .trimming import history_budget, trim_history
 __all__ = [
     "MemoryLocks",
     "MemoryStore",
+    "Rewind",
     "SessionKey",
     "SessionLocks",
     "SessionManager",
+    "SessionNotFound",
     "SessionRecord",
     "SessionStore",
     "SessionSummary",
@@ -109,6 +116,45 @@ class TurnResult:
 TurnEvent = TurnStarted | TextDelta | TurnResult
 """What :meth:`SessionManager.stream_turn` yields, in this order: one :class:`TurnStarted`,
 the :class:`TextDelta` s, one :class:`TurnResult`."""
+
+
+Rewind = Callable[[SessionRecord], Awaitable[int]]
+"""Where a rewriting turn cuts a session's history (see :meth:`SessionManager.stream_rewrite`):
+given the stored session, read under its lock, how many of its messages stay. It raises to
+refuse the turn, which then changes nothing."""
+
+
+class SessionNotFound(LookupError):
+    """A turn that rewrites history was asked for a session that does not exist."""
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """The history a rewriting turn keeps: its first ``keep`` stored messages."""
+
+    keep: int
+    system_prompt: str
+    messages: Sequence[StoredMessage]
+
+
+async def _kept_history(
+    store: SessionStore, key: SessionKey, rewind: Rewind, user_message: str | None
+) -> _Kept:
+    record = await store.get(key)
+    if record is None:
+        raise SessionNotFound(key.session_id)
+    keep = await rewind(record)
+    messages = record.messages[:keep]
+    if not 0 <= keep <= len(record.messages):
+        raise ValueError(f"cannot keep {keep} of {len(record.messages)} messages")
+    if user_message is None and (not messages or messages[-1].role != "user"):
+        raise ValueError("answering again needs a kept history that ends with a question")
+    return _Kept(keep, record.system_prompt, messages)
+
+
+def _sent(message: StoredMessage) -> bool:
+    """Whether a stored message goes upstream: an empty answer reads as "nothing to say"."""
+    return message.role == "user" or bool(message.content)
 
 
 @dataclass(frozen=True)
@@ -224,31 +270,86 @@ class SessionManager:
         cancelling its task) after it cancels the upstream generation and stores the text
         so far as ``stopped``; an upstream error after it stores it as ``failed``.
         """
-        async with self._locks.lock(key), self._slot(key.owner):
-            prompt = await self._prepare(key, user_message, system_prompt, params)
-            upstream = self._client.stream(prompt.messages, params)
-            async with contextlib.aclosing(upstream):
-                event = await anext(upstream, None)  # the upstream accepted: admitted
-                if event is None:  # pragma: no cover - the client always ends with a result
-                    raise _ended_early()
-                user = StoredMessage("user", user_message, prompt.user_tokens)
-                created = await _write_through(
-                    self._store.start_turn(key, user, system_prompt=system_prompt)
-                )
-                parts: list[str] = []
-                try:
-                    yield TurnStarted(key.session_id, created)
-                    while isinstance(event, TextDelta):
-                        parts.append(event.text)
-                        yield event
-                        event = await anext(upstream, None)
+        events = self._stream(key, user_message, system_prompt=system_prompt, params=params)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                yield event
+
+    async def stream_rewrite(
+        self,
+        key: SessionKey,
+        rewind: Rewind,
+        user_message: str | None,
+        *,
+        params: GenerationParams | None = None,
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """A turn that replaces the end of the history: regenerate, or edit and resend.
+
+        Under the session's lock, ``rewind`` reads the stored session and says how many of
+        its messages stay (or raises: nothing happens then). The turn is then asked after
+        those messages: ``user_message``, or with ``None`` the kept history's last message,
+        which must be a question, is answered again. The messages after the kept ones are
+        dropped only once the turn is admitted, in the write that stores its question; a
+        refused turn changes nothing. Events and the storing of the answer are as for
+        :meth:`stream_turn`; :class:`TurnStarted` says ``created=False``.
+        """
+        events = self._stream(key, user_message, system_prompt=None, params=params, rewind=rewind)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                yield event
+
+    async def _stream(
+        self,
+        key: SessionKey,
+        user_message: str | None,
+        *,
+        system_prompt: str | None,
+        params: GenerationParams | None,
+        rewind: Rewind | None = None,
+    ) -> AsyncGenerator[TurnEvent, None]:
+        async with self._locks.lock(key):
+            kept: _Kept | None = None
+            if rewind is not None:  # checked before waiting for capacity
+                kept = await _kept_history(self._store, key, rewind, user_message)
+            async with self._slot(key.owner):
+                prompt = await self._prepare(key, user_message, system_prompt, params, kept)
+                upstream = self._client.stream(prompt.messages, params)
+                async with contextlib.aclosing(upstream):
+                    event = await anext(upstream, None)  # the upstream accepted: admitted
                     if event is None:  # pragma: no cover - the client always ends with one
                         raise _ended_early()
-                except BaseException as exc:
-                    await self._store_partial(key, upstream, "".join(parts), exc)
-                    raise
-                await _write_through(self._store.append_message(key, _answer(event)))
+                    user = None
+                    if user_message is not None:
+                        user = StoredMessage("user", user_message, prompt.user_tokens)
+                    created = await _write_through(self._start(key, user, system_prompt, kept))
+                    parts: list[str] = []
+                    try:
+                        yield TurnStarted(key.session_id, created)
+                        while isinstance(event, TextDelta):
+                            parts.append(event.text)
+                            yield event
+                            event = await anext(upstream, None)
+                        if event is None:  # pragma: no cover - the client always ends with one
+                            raise _ended_early()
+                    except BaseException as exc:
+                        await self._store_partial(key, upstream, "".join(parts), exc)
+                        raise
+                    await _write_through(self._store.append_message(key, _answer(event)))
         yield _turn_result(key, event)
+
+    async def _start(
+        self,
+        key: SessionKey,
+        user: StoredMessage | None,
+        system_prompt: str | None,
+        kept: _Kept | None,
+    ) -> bool:
+        """The admitted turn's first write; ``True`` if it created the session."""
+        if kept is None:
+            assert user is not None  # a plain turn always has a question
+            return await self._store.start_turn(key, user, system_prompt=system_prompt)
+        await self._store.start_turn_after(key, kept.keep, user)
+        return False
 
     async def _store_partial(
         self,
@@ -303,7 +404,7 @@ class SessionManager:
             return system_prompt or "", []
         if system_prompt is None:
             system_prompt = record.system_prompt
-        return system_prompt, [m for m in record.messages if m.role == "user" or m.content]
+        return system_prompt, list(record.messages)
 
     async def _count(self, message: StoredMessage) -> _Counted:
         tokens = message.token_count
@@ -323,14 +424,22 @@ class SessionManager:
     async def _prepare(
         self,
         key: SessionKey,
-        user_message: str,
+        user_message: str | None,
         system_prompt: str | None,
         params: GenerationParams | None,
+        kept: _Kept | None,
     ) -> _Prompt:
-        system, stored = await self._history(key, system_prompt)
-        user = _Counted("user", user_message, await self._counter.count(user_message))
-        history = [await self._count(message) for message in stored]
-        kept = trim_history(
+        if kept is None:
+            system, stored = await self._history(key, system_prompt)
+        else:
+            system, stored = kept.system_prompt, list(kept.messages)
+        if user_message is None:  # answer the kept history's last question again
+            question = stored.pop()
+            user = await self._count(question)
+        else:
+            user = _Counted("user", user_message, await self._counter.count(user_message))
+        history = [await self._count(message) for message in stored if _sent(message)]
+        kept_turns = trim_history(
             [*history, user],
             system_tokens=await self._counter.count(system),
             budget=await self._budget(params),
@@ -339,7 +448,7 @@ class SessionManager:
         messages: list[ChatMessage] = []
         if system:
             messages.append({"role": "system", "content": system})
-        messages.extend({"role": m.role, "content": m.content} for m in kept)
+        messages.extend({"role": m.role, "content": m.content} for m in kept_turns)
         return _Prompt(messages, user.tokens)
 
 

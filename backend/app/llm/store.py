@@ -5,7 +5,10 @@ A turn is stored in two writes: the user's message when the turn is admitted
 it ends (:meth:`SessionStore.append_message`), complete or, with its
 :data:`MessageStatus`, partial: ``stopped`` (the client went away) or ``failed`` (the
 upstream broke off). So a session never exists without a message, and a question is never
-lost to a failure that came after it was accepted.
+lost to a failure that came after it was accepted. A turn that rewrites the end of the
+history (answer the last question again, or edit a question and send it) uses
+:meth:`SessionStore.start_turn_after` instead, which drops the replaced messages in that same
+first write: a turn refused at admission changes nothing.
 
 :class:`SessionStore` is the persistence seam: :class:`MemoryStore` (here) serves the deploy
 script and tests, the SQL store lives with the web app, and
@@ -113,6 +116,17 @@ class SessionStore(Protocol):
         """
         ...
 
+    async def start_turn_after(
+        self, key: SessionKey, keep: int, user: StoredMessage | None
+    ) -> None:
+        """Store an admitted turn that rewrites history, in one write.
+
+        Every message after the first ``keep`` is dropped, then ``user`` is stored (``None``
+        when the kept history already ends with the question being answered again).
+        ``updated_at`` becomes the time of the write. No-op if the session is gone.
+        """
+        ...
+
     async def append_message(self, key: SessionKey, message: StoredMessage) -> None:
         """Store the answer that ends a turn; no-op if the session was deleted meanwhile.
 
@@ -149,6 +163,15 @@ class MemoryStore:
             record = replace(record, system_prompt=system_prompt)
         self._records[key] = append(record, user)
         return created
+
+    async def start_turn_after(
+        self, key: SessionKey, keep: int, user: StoredMessage | None
+    ) -> None:
+        record = self._records.get(key)
+        if record is None:
+            return
+        kept = replace(record, messages=tuple(record.messages[:keep]), updated_at=utc_now())
+        self._records[key] = kept if user is None else append(kept, user)
 
     async def append_message(self, key: SessionKey, message: StoredMessage) -> None:
         record = self._records.get(key)

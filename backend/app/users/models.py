@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampMixin
@@ -23,6 +23,9 @@ class User(TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(16), default=Role.USER.value)
     is_active: Mapped[bool] = mapped_column(default=True)
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set with a temporary password: until the person picks their own, only the routes that
+    # let them do so answer (see `app.auth.deps`).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_admin(self) -> bool:

@@ -70,6 +70,45 @@ export function setUnauthorizedHandler(handler: UnauthorizedHandler): void {
   unauthorizedHandler = handler;
 }
 
+/** The 403 code of every call but /me, refresh and logout while a new password is due. */
+export const PASSWORD_CHANGE_REQUIRED = "password_change_required";
+
+let passwordChangeHandler: () => void = () => undefined;
+
+/** The app layer sends the person to their account page to set a new password. */
+export function setPasswordChangeHandler(handler: () => void): void {
+  passwordChangeHandler = handler;
+}
+
+/** While > 0, a 401 is reported to the caller only (see {@link withSessionHeld}). */
+let held = 0;
+
+/**
+ * Run `work` (e.g. a password change followed by a fresh login) without letting a 401 end the
+ * session: the old token dies on purpose before the new one arrives, and a background call
+ * caught in between must not log the person out.
+ */
+export async function withSessionHeld<T>(work: () => Promise<T>): Promise<T> {
+  held += 1;
+  try {
+    return await work();
+  } finally {
+    held -= 1;
+  }
+}
+
+function notePasswordChangeRequired(response: Response): void {
+  response
+    .clone()
+    .json()
+    .then(
+      (body: unknown) => {
+        if (isErrorBody(body) && body.code === PASSWORD_CHANGE_REQUIRED) passwordChangeHandler();
+      },
+      () => undefined,
+    );
+}
+
 export function apiUrl(path: string): string {
   return `${env.VITE_API_BASE_URL}${path}`;
 }
@@ -94,7 +133,8 @@ export async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Pr
     request.headers.set("Authorization", `Bearer ${token}`);
   }
   const response = await fetch(request);
-  if (response.status === 401 && !isCredentialRequest(request)) {
+  if (response.status === 403) notePasswordChangeRequired(response);
+  if (response.status === 401 && held === 0 && !isCredentialRequest(request)) {
     const current = tokenStorage.get();
     if (current === null || current === token) {
       if (current !== null) tokenStorage.clear();

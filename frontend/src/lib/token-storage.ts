@@ -9,6 +9,14 @@ export const TOKEN_STORAGE_KEY = "prompt-portal.access-token";
 type Listener = () => void;
 const listeners = new Set<Listener>();
 
+/**
+ * Why the token went away, for the page that follows: "logout" (the person chose to leave),
+ * "expired" (the sign-in ran out or was revoked), or null while a token is stored or when
+ * another tab removed it.
+ */
+export type EndReason = "logout" | "expired";
+let endReason: EndReason | null = null;
+
 function notify(): void {
   for (const listener of listeners) listener();
 }
@@ -26,12 +34,18 @@ export const tokenStorage = {
     return readStorage();
   },
   set(token: string): void {
+    endReason = null;
     window.localStorage.setItem(TOKEN_STORAGE_KEY, token);
     notify();
   },
-  clear(): void {
+  clear(reason: EndReason = "expired"): void {
+    endReason = reason;
     window.localStorage.removeItem(TOKEN_STORAGE_KEY);
     notify();
+  },
+  /** Why this tab last cleared the token (see {@link EndReason}). */
+  endReason(): EndReason | null {
+    return readStorage() === null ? endReason : null;
   },
   /** Called on every change: in this tab, and in other tabs (through the `storage` event). */
   subscribe(listener: Listener): () => void {

@@ -89,6 +89,18 @@ class TestRedisCachedStore:
         assert record is not None
         assert [m.status for m in record.messages] == ["complete", "stopped", "complete"]
 
+    async def test_a_rewritten_history_replaces_the_cached_one(
+        self, redis: Redis, prefix: str
+    ) -> None:
+        primary = CountingStore()
+        store = RedisCachedStore(primary, redis, ttl=60, prefix=prefix)
+        await _write_turn(store)
+        await store.start_turn_after(KEY, 1, None)
+        record = await store.get(KEY)
+        assert record == await primary.get(KEY)
+        assert record is not None
+        assert [m.content for m in record.messages] == ["hi"]
+
     async def test_entries_cached_before_statuses_read_as_complete(
         self, redis: Redis, prefix: str
     ) -> None:

@@ -1,9 +1,15 @@
 /**
  * The LLM service from the browser: one-shot chat, sessions with history, health, and the
- * streaming turn. `llmAPI` keeps the five calls the product has always offered; the query
- * options and hooks below are what components use.
+ * streamed turns (send, regenerate, edit-and-resend). `llmAPI` keeps the five calls the product
+ * has always offered; the query options and hooks below are what components use.
  */
-import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  keepPreviousData,
+  queryOptions,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
 import {
   type ChatMessageIn,
   type ChatRequest,
@@ -54,7 +60,7 @@ export type StreamDone = SessionChatResponse;
 
 /**
  * The first event of an admitted turn: the question is stored in this session (`created`
- * when the turn started it). A turn that fails or is stopped before it stored nothing.
+ * when the turn started it). A turn refused before this event stored nothing.
  */
 export interface StreamSession {
   session_id: string;
@@ -66,24 +72,25 @@ export interface StreamSessionChatRequest extends SessionChatOptions {
   message: string;
 }
 
-export interface StreamSessionChatOptions {
+export interface StreamTurnOptions {
   signal?: AbortSignal;
   onSession?: (session: StreamSession) => void;
   onDelta?: (delta: string) => void;
 }
 
 /**
- * One session turn streamed as it is generated; abort the signal to stop generation. Events:
- * `session` (admitted), `data: {"delta"}`, then `done` or `error`. A refusal before the turn
- * was admitted (offline, busy) is thrown as `ApiError`, like any other request.
+ * One streamed turn: `session` (admitted), `data: {"delta"}`, then `done` or `error`. Abort the
+ * signal to stop generation. A refusal before the turn was admitted (offline, busy) is thrown
+ * as `ApiError`, like any other request.
  */
-export function streamSessionChat(
-  request: StreamSessionChatRequest,
-  { signal, onSession, onDelta }: StreamSessionChatOptions,
+function streamTurn(
+  path: string,
+  body: object,
+  { signal, onSession, onDelta }: StreamTurnOptions,
 ): Promise<SseResult<StreamDone>> {
   return postSse<StreamDone>(
-    "/api/llm/chat/session",
-    { ...request, stream: true },
+    path,
+    { ...body, stream: true },
     {
       signal,
       onDelta,
@@ -94,17 +101,49 @@ export function streamSessionChat(
   );
 }
 
+/** One session turn (a new session when `session_id` is absent), streamed. */
+export function streamSessionChat(
+  request: StreamSessionChatRequest,
+  options: StreamTurnOptions,
+): Promise<SseResult<StreamDone>> {
+  return streamTurn("/api/llm/chat/session", request, options);
+}
+
+const sessionPath = (sessionId: string) =>
+  `/api/llm/chat/session/${encodeURIComponent(sessionId)}`;
+
+/** Answer the session's last question again; the old answer goes once this one is admitted. */
+export function streamRegenerate(
+  sessionId: string,
+  options: StreamTurnOptions,
+): Promise<SseResult<StreamDone>> {
+  return streamTurn(`${sessionPath(sessionId)}/regenerate`, {}, options);
+}
+
+/** Replace question `messageId` (and all after it) with `message`, once admitted. */
+export function streamEdit(
+  sessionId: string,
+  messageId: number,
+  message: string,
+  options: StreamTurnOptions,
+): Promise<SseResult<StreamDone>> {
+  return streamTurn(`${sessionPath(sessionId)}/edit`, { message_id: messageId, message }, options);
+}
+
 export const chatKeys = {
   all: ["chat"] as const,
-  sessions: () => [...chatKeys.all, "sessions"] as const,
+  sessions: (query = "") => [...chatKeys.all, "sessions", query] as const,
   history: (sessionId: string) => [...chatKeys.all, "history", sessionId] as const,
   health: () => ["llm", "health"] as const,
 };
 
-export const sessionsQueryOptions = () =>
+/** Sessions, newest first; `query` matches titles and message text. */
+export const sessionsQueryOptions = (query = "") =>
   queryOptions({
-    queryKey: chatKeys.sessions(),
-    queryFn: ({ signal }) => unwrap(LlmService.listChatSessions({ signal })),
+    queryKey: chatKeys.sessions(query),
+    queryFn: ({ signal }) =>
+      unwrap(LlmService.listChatSessions({ signal, ...(query ? { query: { q: query } } : {}) })),
+    placeholderData: keepPreviousData,
   });
 
 export const sessionHistoryQueryOptions = (sessionId: string) =>
@@ -114,21 +153,32 @@ export const sessionHistoryQueryOptions = (sessionId: string) =>
     staleTime: 0,
   });
 
+/** How often health is asked: often while the model is away, so the chat reopens soon. */
+export const HEALTH_POLL_MS = 30_000;
+export const HEALTH_POLL_DOWN_MS = 3_000;
+
 export const llmHealthQueryOptions = () =>
   queryOptions({
     queryKey: chatKeys.health(),
     queryFn: ({ signal }) => llmAPI.health(signal),
-    refetchInterval: 30_000,
-    staleTime: 10_000,
+    refetchInterval: (query) =>
+      query.state.status === "error" || query.state.data?.status === "unavailable"
+        ? HEALTH_POLL_DOWN_MS
+        : HEALTH_POLL_MS,
+    staleTime: 1_000,
     retry: false,
   });
 
-export function useSessions() {
-  return useQuery(sessionsQueryOptions());
+export function useSessions(query = "") {
+  return useQuery(sessionsQueryOptions(query));
 }
 
-export function useLlmHealth() {
-  return useQuery(llmHealthQueryOptions());
+/** Health; `pollMs` asks more often while a caller needs fresh numbers (a queued turn). */
+export function useLlmHealth(pollMs?: number) {
+  return useQuery({
+    ...llmHealthQueryOptions(),
+    ...(pollMs ? { refetchInterval: pollMs } : {}),
+  });
 }
 
 export function useDeleteSession() {
@@ -137,7 +187,7 @@ export function useDeleteSession() {
     mutationFn: (sessionId: string) => llmAPI.clearSession(sessionId),
     onSettled: (_data, _error, sessionId) => {
       queryClient.removeQueries({ queryKey: chatKeys.history(sessionId) });
-      return queryClient.invalidateQueries({ queryKey: chatKeys.sessions() });
+      return queryClient.invalidateQueries({ queryKey: [...chatKeys.all, "sessions"] });
     },
   });
 }

@@ -1,169 +1,392 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { HistoryMessageRead } from "@/api/client";
-import { chatKeys, sessionHistoryQueryOptions, streamSessionChat } from "../api";
+import { ApiError } from "@/api/http";
+import type { SseResult } from "@/api/sse";
+import {
+  chatKeys,
+  type StreamDone,
+  type StreamTurnOptions,
+  sessionHistoryQueryOptions,
+  streamEdit,
+  streamRegenerate,
+  streamSessionChat,
+} from "../api";
 
-export type MessageStatus = "streaming" | "done" | "stopped" | "error";
+export type EntryStatus = "streaming" | "complete" | "stopped" | "failed";
 
 export interface ChatEntry {
-  id: string;
+  /** Stable while the entry is on screen (React key). */
+  key: string;
+  /** The stored message's id, once the store has been read back. */
+  serverId?: number;
   role: "user" | "assistant" | "system";
   content: string;
-  status: MessageStatus;
+  status: EntryStatus;
+  /** Why a failed answer failed, in plain words. */
   error?: string;
 }
 
-let nextId = 0;
-const newId = () => `m${++nextId}`;
+/** A turn in flight: `admitted` once the server stored its question (`event: session`). */
+export interface ActiveTurn {
+  startedAt: number;
+  admitted: boolean;
+}
+
+/** Why nothing was sent; `offline` when the model was down (a Retry makes sense later). */
+export interface ChatNotice {
+  message: string;
+  offline: boolean;
+}
+
+export type TurnOutcome =
+  | { stored: true }
+  | { stored: false; reason: "busy" | "stopped" | "refused" | "missing" };
+
+/** What a stored answer that broke off shows, when the reason was not seen live. */
+export const BROKE_OFF = "the answer broke off";
+const OFFLINE =
+  "The model is offline, so your message was not sent. It is back in the message box — press Retry once the model is back.";
+
+let nextKey = 0;
+const newKey = () => `m${++nextKey}`;
 
 function toRole(role: string): ChatEntry["role"] {
   return role === "assistant" || role === "system" ? role : "user";
 }
 
-/** How a stored answer ended, as the history shows it. */
-function historyEntry(item: HistoryMessageRead): Omit<ChatEntry, "id"> {
-  const entry = { role: toRole(item.role), content: item.content };
-  if (item.status === "stopped") return { ...entry, status: "stopped" };
-  if (item.status === "failed")
-    return { ...entry, status: "error", error: "The answer broke off here." };
-  return { ...entry, status: "done" };
+/** A stored message as the chat shows it. */
+function storedEntry(item: HistoryMessageRead, key = newKey()): ChatEntry {
+  const entry: ChatEntry = { key, role: toRole(item.role), content: item.content, status: "complete" };
+  if (typeof item.id === "number") entry.serverId = item.id;
+  if (item.status === "stopped") entry.status = "stopped";
+  if (item.status === "failed") return { ...entry, status: "failed", error: BROKE_OFF };
+  return entry;
+}
+
+const visible = (items: HistoryMessageRead[]) => items.filter((item) => item.role !== "system");
+
+/**
+ * The store's messages over what is on screen: the same turns keep their keys (no remount,
+ * no jump) and take the stored ids, statuses and text; anything else is replaced by the store.
+ */
+export function mergeStored(local: ChatEntry[], stored: HistoryMessageRead[]): ChatEntry[] {
+  const sameShape =
+    local.length === stored.length &&
+    local.every((entry, index) => entry.role === toRole(stored[index]?.role ?? ""));
+  if (!sameShape) return stored.map((item) => storedEntry(item));
+  return stored.map((item, index) => {
+    const mine = local[index] as ChatEntry;
+    const next = storedEntry(item, mine.key);
+    return next.status === "failed" && mine.error ? { ...next, error: mine.error } : next;
+  });
+}
+
+/** The plain sentence for a turn the server refused before storing anything. */
+export function refusalNotice(error: unknown): ChatNotice {
+  if (error instanceof ApiError && error.status === 503 && error.code === "llm_unavailable") {
+    return { message: OFFLINE, offline: true };
+  }
+  if (error instanceof ApiError && error.status === 404) {
+    return { message: "This chat no longer exists, so nothing was sent.", offline: false };
+  }
+  const reason = error instanceof Error ? error.message : "The request failed";
+  return { message: `Not sent: ${reason}`, offline: false };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface UseChatOptions {
+  /** The session the page's address names; `undefined` is a new chat. */
+  sessionId?: string | undefined;
+  /** A new chat's first turn was admitted: its session exists from now on. */
+  onSessionStarted?: (sessionId: string) => void;
 }
 
 /**
  * The state of one chat: its session, messages and the turn being streamed.
- * The server stores a turn once it is admitted (the stream's first event names the session,
- * which becomes this chat's session at once), and keeps an answer cut short with its status.
- * `stop()` aborts the request, which makes the server cancel generation; the partial answer
- * stays on screen marked "stopped", as it is stored. `send` resolves to whether the message
- * was stored: one refused before (offline, busy) is not, and the caller may give it back.
+ *
+ * The screen shows what is stored. A turn's question is stored when the server admits it (the
+ * stream's first event names the session, which becomes this chat's at once); its answer is
+ * stored complete, stopped or failed, and stays on screen that way. Once a turn ends the store
+ * is read back, so ids (for edit) and the exact stored text replace the streamed copy. A turn
+ * refused before admission stored nothing: the screen goes back to how it was and the caller
+ * gets the text back.
  */
-export function useChat() {
+export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChatOptions = {}) {
   const queryClient = useQueryClient();
   const [sessionId, setSessionId] = useState<string | undefined>(undefined);
   const [systemPrompt, setSystemPrompt] = useState("");
-  const [messages, setMessages] = useState<ChatEntry[]>([]);
-  const [isStreaming, setIsStreaming] = useState(false);
+  const [messages, setMessagesState] = useState<ChatEntry[]>([]);
+  const [turn, setTurn] = useState<ActiveTurn | null>(null);
+  const [notice, setNotice] = useState<ChatNotice | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [notFound, setNotFound] = useState(false);
   const [isLoading, setIsLoading] = useState(false);
   const controller = useRef<AbortController | null>(null);
-  // Bumped by each `openSession` and `newChat`: only the latest one may fill the chat.
-  const loadSeq = useRef(0);
+  const messagesRef = useRef<ChatEntry[]>([]);
+  const sessionRef = useRef<string | undefined>(undefined);
+  // Bumped whenever another chat is shown: work for the previous one must not touch the screen.
+  const viewSeq = useRef(0);
+  const started = useRef(onSessionStarted);
+  started.current = onSessionStarted;
+
+  const setMessages = useCallback((next: ChatEntry[] | ((list: ChatEntry[]) => ChatEntry[])) => {
+    messagesRef.current = typeof next === "function" ? next(messagesRef.current) : next;
+    setMessagesState(messagesRef.current);
+  }, []);
 
   useEffect(() => () => controller.current?.abort(), []);
 
-  const updateEntry = useCallback((id: string, change: (entry: ChatEntry) => ChatEntry) => {
-    setMessages((list) => list.map((entry) => (entry.id === id ? change(entry) : entry)));
+  const updateEntry = useCallback(
+    (key: string, change: (entry: ChatEntry) => ChatEntry) =>
+      setMessages((list) => list.map((entry) => (entry.key === key ? change(entry) : entry))),
+    [setMessages],
+  );
+
+  const adoptSession = useCallback((id: string) => {
+    if (sessionRef.current === id) return;
+    sessionRef.current = id;
+    setSessionId(id);
+    started.current?.(id);
   }, []);
+
+  /** Read the store back after a turn; a stopped answer may land a moment after the stop. */
+  const syncWithStore = useCallback(
+    async (id: string, view: number) => {
+      for (let attempt = 0; attempt < 8; attempt++) {
+        if (attempt > 0) await sleep(150 * attempt);
+        if (view !== viewSeq.current || controller.current) return;
+        let stored: HistoryMessageRead[];
+        try {
+          stored = visible(
+            (await queryClient.fetchQuery({ ...sessionHistoryQueryOptions(id), staleTime: 0 }))
+              .messages,
+          );
+        } catch {
+          return;
+        }
+        if (view !== viewSeq.current || controller.current) return;
+        const settled = stored[stored.length - 1]?.role === "assistant";
+        if ((settled && stored.length === messagesRef.current.length) || attempt === 7) {
+          setMessages((list) => mergeStored(list, stored));
+          return;
+        }
+      }
+    },
+    [queryClient, setMessages],
+  );
+
+  /**
+   * Run one streamed turn: show `shown` (the question and an empty answer `answerKey`) while
+   * it runs, and go back to what was there if the server refuses it before admission.
+   */
+  const runTurn = useCallback(
+    async (
+      shown: ChatEntry[],
+      answerKey: string,
+      start: (options: StreamTurnOptions) => Promise<SseResult<StreamDone>>,
+    ): Promise<TurnOutcome> => {
+      if (controller.current) return { stored: false, reason: "busy" };
+      const abort = new AbortController();
+      controller.current = abort;
+      const view = viewSeq.current;
+      const current = () => view === viewSeq.current;
+      const before = messagesRef.current;
+      let admitted = false;
+      const admit = (id: string) => {
+        admitted = true;
+        if (!current()) return;
+        adoptSession(id);
+        setTurn((active) => active && { ...active, admitted: true });
+      };
+      setMessages(shown);
+      setNotice(null);
+      setTurn({ startedAt: Date.now(), admitted: false });
+      let outcome: TurnOutcome = { stored: true };
+      try {
+        const result = await start({
+          signal: abort.signal,
+          onSession: (session) => admit(session.session_id),
+          onDelta: (delta) => {
+            if (current())
+              updateEntry(answerKey, (entry) => ({ ...entry, content: entry.content + delta }));
+          },
+        });
+        if (result.status === "done") admit(result.done.session_id);
+        if (!current()) return admitted ? outcome : { stored: false, reason: "stopped" };
+        if (result.status === "done") {
+          updateEntry(answerKey, (entry) => ({
+            ...entry,
+            content: result.done.response ?? entry.content,
+            status: "complete",
+          }));
+        } else if (!admitted) {
+          setMessages(before);
+          outcome = { stored: false, reason: result.status === "aborted" ? "stopped" : "refused" };
+          if (result.status === "error") setNotice(refusalNotice(new Error(result.error.error)));
+        } else if (result.status === "aborted") {
+          updateEntry(answerKey, (entry) => ({ ...entry, status: "stopped" }));
+        } else {
+          const reason = result.error.error || BROKE_OFF;
+          updateEntry(answerKey, (entry) => ({ ...entry, status: "failed", error: reason }));
+        }
+      } catch (error) {
+        if (current()) {
+          setMessages(before);
+          setNotice(refusalNotice(error));
+        }
+        outcome = { stored: false, reason: "refused" };
+      } finally {
+        if (controller.current === abort) controller.current = null;
+        if (current()) setTurn(null);
+        void queryClient.invalidateQueries({ queryKey: [...chatKeys.all, "sessions"] });
+        if (admitted && current() && sessionRef.current) {
+          void syncWithStore(sessionRef.current, view);
+        }
+      }
+      return outcome;
+    },
+    [adoptSession, queryClient, setMessages, syncWithStore, updateEntry],
+  );
+
+  const send = useCallback(
+    (text: string): Promise<TurnOutcome> => {
+      const message = text.trim();
+      if (!message) return Promise.resolve({ stored: false, reason: "refused" });
+      const answerKey = newKey();
+      const shown: ChatEntry[] = [
+        ...messagesRef.current,
+        { key: newKey(), role: "user", content: message, status: "complete" },
+        { key: answerKey, role: "assistant", content: "", status: "streaming" },
+      ];
+      const id = sessionRef.current;
+      const prompt = systemPrompt.trim();
+      return runTurn(shown, answerKey, (options) =>
+        streamSessionChat(
+          {
+            message,
+            ...(id ? { session_id: id } : {}),
+            ...(!id && prompt ? { system_prompt: prompt } : {}),
+          },
+          options,
+        ),
+      );
+    },
+    [runTurn, systemPrompt],
+  );
+
+  /** Answer the last question again; the old answer stays until the new turn is admitted. */
+  const regenerate = useCallback((): Promise<TurnOutcome> => {
+    const id = sessionRef.current;
+    const list = messagesRef.current;
+    const last = list[list.length - 1];
+    if (!id || last?.role !== "assistant") {
+      return Promise.resolve({ stored: false, reason: "missing" });
+    }
+    const answerKey = newKey();
+    const shown: ChatEntry[] = [
+      ...list.slice(0, -1),
+      { key: answerKey, role: "assistant", content: "", status: "streaming" },
+    ];
+    return runTurn(shown, answerKey, (options) => streamRegenerate(id, options));
+  }, [runTurn]);
+
+  /** Send `text` in place of the question `key`, dropping everything after it. */
+  const edit = useCallback(
+    (key: string, text: string): Promise<TurnOutcome> => {
+      const id = sessionRef.current;
+      const list = messagesRef.current;
+      const index = list.findIndex((entry) => entry.key === key);
+      const target = list[index];
+      const message = text.trim();
+      if (!id || !message || target?.role !== "user" || target.serverId === undefined) {
+        return Promise.resolve({ stored: false, reason: "missing" });
+      }
+      const messageId = target.serverId;
+      const answerKey = newKey();
+      const shown: ChatEntry[] = [
+        ...list.slice(0, index),
+        { key: newKey(), role: "user", content: message, status: "complete" },
+        { key: answerKey, role: "assistant", content: "", status: "streaming" },
+      ];
+      return runTurn(shown, answerKey, (options) => streamEdit(id, messageId, message, options));
+    },
+    [runTurn],
+  );
 
   const stop = useCallback(() => controller.current?.abort(), []);
 
-  const send = useCallback(
-    async (text: string): Promise<boolean> => {
-      const message = text.trim();
-      if (!message || controller.current) return false;
-      let stored = false;
-      const abort = new AbortController();
-      controller.current = abort;
-      const answerId = newId();
-      setIsStreaming(true);
-      setMessages((list) => [
-        ...list,
-        { id: newId(), role: "user", content: message, status: "done" },
-        { id: answerId, role: "assistant", content: "", status: "streaming" },
-      ]);
-      const prompt = systemPrompt.trim();
-      try {
-        const result = await streamSessionChat(
-          {
-            message,
-            ...(sessionId ? { session_id: sessionId } : {}),
-            ...(!sessionId && prompt ? { system_prompt: prompt } : {}),
-          },
-          {
-            signal: abort.signal,
-            onSession: (session) => {
-              stored = true;
-              setSessionId(session.session_id);
-            },
-            onDelta: (delta) =>
-              updateEntry(answerId, (entry) => ({ ...entry, content: entry.content + delta })),
-          },
-        );
-        if (result.status === "done") {
-          stored = true;
-          setSessionId(result.done.session_id);
-          updateEntry(answerId, (entry) => ({
-            ...entry,
-            content: result.done.response ?? entry.content,
-            status: "done",
-          }));
-        } else if (result.status === "aborted") {
-          updateEntry(answerId, (entry) => ({ ...entry, status: "stopped" }));
-        } else {
-          updateEntry(answerId, (entry) => ({
-            ...entry,
-            status: "error",
-            error: result.error.error,
-          }));
-        }
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : "The request failed";
-        updateEntry(answerId, (entry) => ({ ...entry, status: "error", error: reason }));
-      } finally {
-        controller.current = null;
-        setIsStreaming(false);
-        void queryClient.invalidateQueries({ queryKey: chatKeys.sessions() });
-      }
-      return stored;
+  const showNothing = useCallback(
+    (id: string | undefined) => {
+      viewSeq.current += 1;
+      controller.current?.abort();
+      controller.current = null;
+      sessionRef.current = id;
+      setSessionId(id);
+      setMessages([]);
+      setTurn(null);
+      setNotice(null);
+      setLoadError(null);
+      setNotFound(false);
     },
-    [queryClient, sessionId, systemPrompt, updateEntry],
+    [setMessages],
   );
 
   const newChat = useCallback(() => {
-    loadSeq.current += 1;
-    controller.current?.abort();
-    setSessionId(undefined);
+    showNothing(undefined);
     setSystemPrompt("");
-    setMessages([]);
-    setLoadError(null);
     setIsLoading(false);
-  }, []);
+  }, [showNothing]);
 
   const openSession = useCallback(
     async (id: string) => {
-      const seq = ++loadSeq.current;
-      controller.current?.abort();
+      showNothing(id);
+      const view = viewSeq.current;
+      setSystemPrompt("");
       setIsLoading(true);
-      setLoadError(null);
       try {
         const history = await queryClient.fetchQuery(sessionHistoryQueryOptions(id));
-        if (seq !== loadSeq.current) return; // another session (or a new chat) was opened since
-        setSessionId(history.session_id);
+        if (view !== viewSeq.current) return; // another chat was opened since
         setSystemPrompt(history.system_prompt ?? "");
-        setMessages(
-          history.messages
-            .filter((item) => item.role !== "system")
-            .map((item) => ({ id: newId(), ...historyEntry(item) })),
-        );
+        setMessages(visible(history.messages).map((item) => storedEntry(item)));
       } catch (error) {
-        if (seq !== loadSeq.current) return;
-        setLoadError(error instanceof Error ? error.message : "Could not load the session");
+        if (view !== viewSeq.current) return;
+        if (error instanceof ApiError && (error.status === 404 || error.status === 400)) {
+          setNotFound(true);
+        } else {
+          setLoadError(error instanceof Error ? error.message : "Could not load the chat");
+        }
       } finally {
-        if (seq === loadSeq.current) setIsLoading(false);
+        if (view === viewSeq.current) setIsLoading(false);
       }
     },
-    [queryClient],
+    [queryClient, setMessages, showNothing],
   );
+
+  // The address names the chat: follow it, except when it only caught up with this chat.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the address changes
+  useEffect(() => {
+    if (routeSessionId === sessionRef.current) return;
+    if (routeSessionId) void openSession(routeSessionId);
+    else newChat();
+  }, [routeSessionId]);
 
   return {
     sessionId,
     systemPrompt,
     setSystemPrompt,
     messages,
-    isStreaming,
+    turn,
+    isStreaming: turn !== null,
+    notice,
+    dismissNotice: useCallback(() => setNotice(null), []),
     isLoading,
     loadError,
+    notFound,
     send,
+    regenerate,
+    edit,
     stop,
     newChat,
     openSession,

@@ -135,7 +135,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "The request is not valid: a field is missing, malformed or out of range "
     "(`details` names each field)",
     401: "Sign in first: the bearer token is missing, expired, revoked or not valid",
-    403: "Your account's role does not allow this",
+    403: "Your account's role does not allow this, or the account must replace its "
+    "temporary password first (`password_change_required`)",
     404: "There is nothing here, or it belongs to someone else",
     409: "This conflicts with what exists already",
     413: "The request body is larger than the server accepts",

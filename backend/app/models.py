@@ -1,8 +1,8 @@
 """Every table, imported in one place for Alembic and relationship resolution."""
 
-from app.auth.models import ApiKey
+from app.auth.models import ApiKey, SignIn
 from app.chat.models import ChatMessage, ChatSession
 from app.db import Base
 from app.users.models import User
 
-__all__ = ["ApiKey", "Base", "ChatMessage", "ChatSession", "User"]
+__all__ = ["ApiKey", "Base", "ChatMessage", "ChatSession", "SignIn", "User"]

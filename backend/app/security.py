@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -52,18 +51,6 @@ class AccessClaims:
     version: int
     # Unix time after which the token is refused; caches must not outlive it.
     expires_at: float | None = None
-
-
-def create_access_token(subject: str, *, secret: str, minutes: int, version: int = 0) -> str:
-    now = datetime.now(UTC)
-    claims = {
-        "sub": subject,
-        "iat": now,
-        "exp": now + timedelta(minutes=minutes),
-        "typ": "access",
-        "ver": version,
-    }
-    return str(jwt.encode(claims, secret, algorithm=JWT_ALGORITHM))
 
 
 def decode_access_token(token: str, *, secret: str) -> AccessClaims:

@@ -2,6 +2,11 @@
 
 Authentication holds no database connection beyond its own short lookup (see
 `app.auth.cache`): a request that then waits for the model keeps nothing from the pool.
+
+An account with a temporary password must set its own before anything else: `CurrentUser`
+(and so `AdminUser`) answers 403 `password_change_required` for it. Only the routes that let
+it do so — reading and updating its account, refresh, logout — take `SignedInUser`, which
+skips that check. A new route is therefore closed to such an account unless it opts in.
 """
 
 from typing import Annotated
@@ -14,6 +19,7 @@ from app.auth.cache import AuthCache, Principal
 from app.deps import AppSettings
 from app.errors import Forbidden, Unauthorized
 
+PASSWORD_CHANGE_REQUIRED = "Choose a new password first: this account has a temporary password"
 bearer_scheme = HTTPBearer(auto_error=False, description="A JWT from login or a pp_… API key")
 
 
@@ -33,7 +39,7 @@ async def get_login_limits(request: Request) -> service.LoginLimits:
 LoginThrottle = Annotated[service.LoginLimits, Depends(get_login_limits)]
 
 
-async def get_current_user(
+async def get_signed_in_user(
     request: Request,
     settings: AppSettings,
     cache: AuthTokens,
@@ -49,6 +55,16 @@ async def get_current_user(
     if principal is None:
         raise Unauthorized("Unauthorized")
     return principal
+
+
+SignedInUser = Annotated[Principal, Depends(get_signed_in_user)]
+"""The caller, also while their account must change its password (see the module doc)."""
+
+
+async def get_current_user(user: SignedInUser) -> Principal:
+    if user.must_change_password:
+        raise Forbidden(PASSWORD_CHANGE_REQUIRED, code="password_change_required")
+    return user
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]

@@ -1,4 +1,4 @@
-"""`/api/auth/*` (register, login, me) and `/api/keys` (the caller's API keys)."""
+"""`/api/auth/*` (register, login, refresh, logout, me) and `/api/keys` (the caller's API keys)."""
 
 import json
 from typing import Annotated, Any
@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from app.auth import service
-from app.auth.deps import AuthTokens, ClientAddress, CurrentUser, LoginThrottle
+from app.auth import service, sign_ins
+from app.auth.deps import AuthTokens, ClientAddress, CurrentUser, LoginThrottle, SignedInUser
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, LoginRequest, TokenRead
 from app.deps import AppSettings, DbSession, RowId
 from app.errors import BadRequest, error_responses
@@ -91,20 +91,73 @@ async def login_user(
     )
 
 
+@router.post(
+    "/refresh",
+    responses=error_responses(
+        401,
+        descriptions={
+            401: "The token is not valid any more, or its sign-in ended (logout, password "
+            "change, `SIGN_IN_MAX_HOURS` reached: `sign_in_ended`), or it is an API key "
+            "(`not_a_sign_in`): sign in again"
+        },
+    ),
+)
+async def refresh_access_token(
+    user: SignedInUser, session: DbSession, settings: AppSettings
+) -> TokenRead:
+    """A fresh access token for the same sign-in, while the sign-in lasts.
+
+    Call it before the current token expires (`expires_in`); the sign-in itself ends
+    `SIGN_IN_MAX_HOURS` after the login, however often it is renewed.
+    """
+    return await sign_ins.renew(session, caller=user, settings=settings)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(
+        401,
+        descriptions={
+            401: "The token is not valid (already logged out?), or it is an API key "
+            "(`not_a_sign_in`: revoke keys with DELETE /api/keys/{key_id})"
+        },
+    ),
+)
+async def logout_user(user: SignedInUser, session: DbSession, cache: AuthTokens) -> None:
+    """End this sign-in: its access token and every renewal of it stop working."""
+    await sign_ins.end(session, caller=user, cache=cache)
+
+
 @router.get("/me", responses=error_responses(401))
-async def read_me(user: CurrentUser) -> UserRead:
+async def read_me(user: SignedInUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
 @router.patch("/me", responses=error_responses(400, 401, 413))
 async def update_me(
-    data: UserUpdate, user: CurrentUser, session: DbSession, cache: AuthTokens
+    data: UserUpdate, user: SignedInUser, session: DbSession, cache: AuthTokens
 ) -> UserRead:
+    """Change the display name and/or the password (which needs `current_password`).
+
+    A new password ends every sign-in of the account, this one too: sign in again with it.
+    It also clears `must_change_password`.
+    """
     updated = await service.update_me(session, caller=user, data=data, cache=cache)
     return UserRead.model_validate(updated)
 
 
-@keys_router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(400, 401, 413))
+PASSWORD_FIRST = (
+    "The account signed in with a temporary password and must set its own first "
+    "(`password_change_required`)"
+)
+
+
+@keys_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 401, 403, 413, descriptions={403: PASSWORD_FIRST}),
+)
 async def create_api_key(
     data: ApiKeyCreate, user: CurrentUser, session: DbSession
 ) -> ApiKeyCreated:
@@ -114,7 +167,7 @@ async def create_api_key(
     )
 
 
-@keys_router.get("", responses=error_responses(401))
+@keys_router.get("", responses=error_responses(401, 403, descriptions={403: PASSWORD_FIRST}))
 async def list_api_keys(user: CurrentUser, session: DbSession) -> list[ApiKeyRead]:
     keys = await service.list_api_keys(session, user=user)
     return [ApiKeyRead.model_validate(key) for key in keys]
@@ -123,7 +176,9 @@ async def list_api_keys(user: CurrentUser, session: DbSession) -> list[ApiKeyRea
 @keys_router.delete(
     "/{key_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(400, 401, 404, descriptions={404: "No such API key"}),
+    responses=error_responses(
+        400, 401, 403, 404, descriptions={403: PASSWORD_FIRST, 404: "No such API key"}
+    ),
 )
 async def delete_api_key(
     key_id: RowId, user: CurrentUser, session: DbSession, cache: AuthTokens

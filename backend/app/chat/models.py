@@ -37,13 +37,17 @@ class ChatSession(TimestampMixin, Base):
 class ChatMessage(Base):
     """One message; `token_count` caches the server tokenizer's count for history trimming.
 
+    `id` names the message for good: no later message gets the id of a dropped one.
     `status` marks a partial answer: `stopped` when the client went away, `failed` when the
     model broke off. The question of such a turn is stored all the same.
     """
 
     __tablename__ = "chat_message"
-    __table_args__ = (  # the values of `app.llm.store.MessageStatus`
+    __table_args__ = (
+        # The values of `app.llm.store.MessageStatus`.
         CheckConstraint("status IN ('complete', 'stopped', 'failed')", name="status"),
+        # SQLite would reuse the highest id once its row is gone; PostgreSQL never does.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

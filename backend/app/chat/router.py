@@ -7,40 +7,64 @@ from sse_starlette import EventSourceResponse
 
 from app.auth.deps import CurrentUser
 from app.chat import service
+from app.chat.deps import ChatStore
 from app.chat.schemas import (
     ChatRequest,
     ChatResponse,
+    EditRequest,
     LLMHealthRead,
+    RegenerateRequest,
     SessionChatRequest,
     SessionChatResponse,
     SessionHistoryRead,
     SessionIdPath,
+    SessionQuery,
     SessionRef,
     SessionSummaryRead,
+    SessionTitleUpdate,
 )
-from app.deps import LLM, Gate, Sessions
+from app.deps import LLM, AppSettings, Gate, Sessions
 from app.disconnect import cancel_on_disconnect
 from app.errors import LLM_ERRORS, error_responses
 from app.schemas import STREAM_EVENT
 from app.sse import LegacyWire, sse_response, wants_stream
 
 router = APIRouter(prefix="/api/llm", tags=["llm"])
+PASSWORD_GATE = {
+    403: "The account must replace its temporary password first (code `password_change_required`)"
+}
+
+
+def signed_in_errors(
+    *statuses: int, descriptions: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """A signed-in route's errors: ``statuses``, 401 and the password gate's 403."""
+    return error_responses(
+        401, 403, *statuses, descriptions={**PASSWORD_GATE, **(descriptions or {})}
+    )
+
+
 STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or Server-Sent Events when the body says stream or Accept asks",
         "content": {"text/event-stream": {"itemSchema": STREAM_EVENT}},
     }
 }
-ASK_MODEL_DOC = {**STREAM_DOC, **error_responses(400, 401, 413, *LLM_ERRORS)}
+ASK_MODEL_DOC = {**STREAM_DOC, **signed_in_errors(400, 401, 413, *LLM_ERRORS)}
 ALIAS_STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Server-Sent Events in the original clients' format: bare `data:` "
         'lines `{"content": …}`, then `{"done": true}` or `{"error": …}`',
         "content": {"text/event-stream": {"itemSchema": STREAM_EVENT}},
     },
-    **error_responses(400, 401, 413, *LLM_ERRORS),
+    **signed_in_errors(400, 401, 413, *LLM_ERRORS),
 }
 SESSION_404 = {404: "No such session, or it belongs to someone else"}
+SESSION_ERRORS = signed_in_errors(400, 401, 404, descriptions=SESSION_404)
+REWRITE_DOC = {
+    **STREAM_DOC,
+    **signed_in_errors(400, 401, 404, 413, *LLM_ERRORS, descriptions=SESSION_404),
+}
 
 
 @router.post("/chat", response_model=ChatResponse, responses=ASK_MODEL_DOC)
@@ -81,31 +105,162 @@ async def chat_session(
     )
 
 
-@router.get("/chat/sessions", responses=error_responses(401))
-async def list_chat_sessions(user: CurrentUser, manager: Sessions) -> list[SessionSummaryRead]:
-    return await service.list_sessions(manager=manager, user=user)
+@router.get(
+    "/chat/sessions",
+    responses=signed_in_errors(400, 401),
+    description="The caller's chat sessions, most recently used first (at most 200). With "
+    "`q`, only those whose title or any message contains it, ignoring case. Deleted sessions "
+    "are not listed, also while they can still be restored.",
+)
+async def list_chat_sessions(
+    user: CurrentUser, store: ChatStore, settings: AppSettings, q: SessionQuery = None
+) -> list[SessionSummaryRead]:
+    return await service.list_sessions(
+        store=store, user=user, query=q, undo_seconds=settings.chat_undo_seconds
+    )
 
 
 @router.get(
     "/chat/session/{session_id}/history",
-    responses=error_responses(400, 401, 404, descriptions=SESSION_404),
+    responses=SESSION_ERRORS,
+    description="The session's messages, oldest first, each with its `id` (what an edit "
+    "names) and `status` (`complete`, or `stopped` / `failed` for a partial answer).",
 )
 async def read_session_history(
-    session_id: SessionIdPath, user: CurrentUser, manager: Sessions
+    session_id: SessionIdPath, user: CurrentUser, store: ChatStore
 ) -> SessionHistoryRead:
-    return await service.read_history(manager=manager, user=user, session_id=session_id)
+    return await service.read_history(store=store, user=user, session_id=session_id)
+
+
+@router.patch(
+    "/chat/session/{session_id}",
+    responses=signed_in_errors(400, 401, 404, 413, descriptions=SESSION_404),
+    description="Rename the session. Its place in the list (`updated_at`) does not change.",
+)
+async def rename_chat_session(
+    session_id: SessionIdPath, data: SessionTitleUpdate, user: CurrentUser, store: ChatStore
+) -> SessionSummaryRead:
+    return await service.rename_session(store=store, user=user, session_id=session_id, data=data)
 
 
 @router.delete(
     "/chat/session/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(400, 401, 404, descriptions=SESSION_404),
+    responses=SESSION_ERRORS,
+    description="Delete the session. It disappears at once, but stays restorable with "
+    "`POST …/restore` for `CHAT_UNDO_SECONDS` (30 s by default); then it is removed for "
+    "good. A turn sent with its id meanwhile starts a new session, as for any unknown id.",
 )
 async def delete_chat_session(
-    session_id: SessionIdPath, user: CurrentUser, manager: Sessions
+    session_id: SessionIdPath,
+    user: CurrentUser,
+    manager: Sessions,
+    store: ChatStore,
+    settings: AppSettings,
 ) -> Response:
-    await service.delete_session(manager=manager, user=user, session_id=session_id)
+    await service.delete_session(
+        manager=manager,
+        store=store,
+        user=user,
+        session_id=session_id,
+        undo_seconds=settings.chat_undo_seconds,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/chat/session/{session_id}/restore",
+    responses=signed_in_errors(
+        400,
+        401,
+        404,
+        descriptions={
+            404: "No such deleted session, its undo window has passed, or it "
+            "belongs to someone else"
+        },
+    ),
+    description="Undo a delete, within `CHAT_UNDO_SECONDS` of it.",
+)
+async def restore_chat_session(
+    session_id: SessionIdPath, user: CurrentUser, store: ChatStore, settings: AppSettings
+) -> SessionSummaryRead:
+    return await service.restore_session(
+        store=store, user=user, session_id=session_id, undo_seconds=settings.chat_undo_seconds
+    )
+
+
+@router.post(
+    "/chat/session/{session_id}/regenerate",
+    response_model=SessionChatResponse,
+    responses={
+        **REWRITE_DOC,
+        **signed_in_errors(
+            409,
+            descriptions={
+                409: "The session has no question to answer again (code `nothing_to_regenerate`)"
+            },
+        ),
+    },
+    description="Answer the session's last question again; its last answer (and anything "
+    "after the question) is replaced. Answers and events are those of `POST "
+    "/api/llm/chat/session` (`event: session` first, with `created: false`). The old answer "
+    "is dropped only once the new turn is admitted: a turn refused at admission (429, 503, "
+    "502, 504) changes nothing. Runs under the session's lock, after any turn in progress.",
+)
+async def regenerate_chat_answer(
+    session_id: SessionIdPath,
+    data: RegenerateRequest,
+    request: Request,
+    user: CurrentUser,
+    manager: Sessions,
+) -> SessionChatResponse | EventSourceResponse:
+    if wants_stream(request, stream_field=data.stream):
+        events = service.stream_regenerate(
+            manager=manager, user=user, session_id=session_id, data=data
+        )
+        return await sse_response(request, events)
+    return await cancel_on_disconnect(
+        request, service.regenerate(manager=manager, user=user, session_id=session_id, data=data)
+    )
+
+
+@router.post(
+    "/chat/session/{session_id}/edit",
+    response_model=SessionChatResponse,
+    responses={
+        **REWRITE_DOC,
+        **signed_in_errors(
+            400,
+            404,
+            descriptions={
+                400: "Invalid request, or `message_id` names an answer rather than a question",
+                404: "No such session or message, or it belongs to someone else",
+            },
+        ),
+    },
+    description="Replace the question `message_id` with `message` and send it: that question "
+    "and everything after it are dropped, and `message` becomes the session's last turn. "
+    "Answers and events are those of `POST /api/llm/chat/session` (`event: session` first, "
+    "with `created: false`). The messages are dropped only once the turn is admitted: a "
+    "turn refused at admission (429, 503, 502, 504) changes nothing.",
+)
+async def edit_chat_message(
+    session_id: SessionIdPath,
+    data: EditRequest,
+    request: Request,
+    user: CurrentUser,
+    manager: Sessions,
+    store: ChatStore,
+) -> SessionChatResponse | EventSourceResponse:
+    if wants_stream(request, stream_field=data.stream):
+        events = service.stream_edit(
+            manager=manager, store=store, user=user, session_id=session_id, data=data
+        )
+        return await sse_response(request, events)
+    return await cancel_on_disconnect(
+        request,
+        service.edit(manager=manager, store=store, user=user, session_id=session_id, data=data),
+    )
 
 
 @router.get("/health")
@@ -145,9 +300,9 @@ async def chat_session_stream(
 @router.post(
     "/chat/session/history",
     deprecated=True,
-    responses=error_responses(400, 401, 404, 413, descriptions=SESSION_404),
+    responses=signed_in_errors(400, 401, 404, 413, descriptions=SESSION_404),
 )
 async def read_session_history_legacy(
-    data: SessionRef, user: CurrentUser, manager: Sessions
+    data: SessionRef, user: CurrentUser, store: ChatStore
 ) -> SessionHistoryRead:
-    return await service.read_history(manager=manager, user=user, session_id=data.session_id)
+    return await service.read_history(store=store, user=user, session_id=data.session_id)

@@ -6,8 +6,8 @@ String caps are fixed here so the OpenAPI schema states them; the global body ca
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Path
-from pydantic import BaseModel, Field, field_validator
+from fastapi import Path, Query
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
 from app.schemas import UtcDatetime
 from app.text import require_storable
@@ -18,6 +18,17 @@ MAX_MESSAGES = 200
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
 SessionIdPath = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
 """A session id in a URL: the same rule as in bodies, so odd bytes are a 400, not a lookup."""
+MAX_TITLE_CHARS = 200
+MAX_QUERY_CHARS = 200
+MAX_MESSAGE_ID = 2**31 - 1  # PostgreSQL's int4, as `app.deps.MAX_ROW_ID`
+SessionQuery = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_QUERY_CHARS,
+        description="Only sessions whose title or any message contains this text, ignoring case",
+    ),
+    AfterValidator(require_storable),
+]
 
 
 class SamplingFields(BaseModel):
@@ -79,6 +90,10 @@ class SessionRef(BaseModel):
 
 
 class HistoryMessageRead(BaseModel):
+    id: int = Field(
+        description="The message's id, stable for its life: what an edit names. A regenerate "
+        "keeps its question's id; an edit's question is a new message with a new id."
+    )
     role: str
     content: str
     created_at: UtcDatetime | None = None
@@ -99,10 +114,42 @@ class SessionHistoryRead(BaseModel):
 
 class SessionSummaryRead(BaseModel):
     session_id: str
-    title: str
+    title: str = Field(
+        description="The title its owner gave it, or else the start of its first question"
+    )
     message_count: int
     created_at: UtcDatetime
     updated_at: UtcDatetime
+
+
+class SessionTitleUpdate(BaseModel):
+    title: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE_CHARS),
+    ] = Field(description="The session's new title; spaces around it are removed")
+
+    @field_validator("title")
+    @classmethod
+    def title_is_encodable(cls, title: str) -> str:
+        """Text the database cannot keep is a 400 here, not a 500 later."""
+        return require_storable(title)
+
+
+class RegenerateRequest(SamplingFields):
+    """Answer the session's last question again, replacing the answer it had."""
+
+
+class EditRequest(SamplingFields):
+    """Replace one of the session's questions, drop what followed it, and send it."""
+
+    message_id: int = Field(ge=1, le=MAX_MESSAGE_ID, description="The question to replace")
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+    @field_validator("message")
+    @classmethod
+    def message_is_encodable(cls, text: str) -> str:
+        """Text the database cannot keep is a 400 here, not a 500 later."""
+        return require_storable(text)
 
 
 class GateLaneRead(BaseModel):

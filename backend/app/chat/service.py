@@ -4,34 +4,58 @@ Streaming functions yield the library's events (:class:`TurnStarted`, :class:`Te
 and then the final answer; the route's SSE wire format encodes them. A non-streamed session
 turn is the streamed one, read to its end, so both store a turn the same way: nothing when it
 is refused, the question once it is admitted, the answer (maybe partial) when it ends. An
-error after admission names the session in `details.session_id`.
+error after admission names the session in `details.session_id`. Regenerate and edit are such
+turns too, rewriting the end of the history (`SessionManager.stream_rewrite`).
+
+Titles, message ids, search and the undo of a delete are read from and written to the SQL
+record directly (`SqlSessionStore`); a delete goes through the manager so that caches drop
+the session too. See `docs/decisions/2026-11-29_chat_history_editing.md`.
 """
 
 import contextlib
 import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.auth.cache import Principal
 from app.chat.schemas import (
     ChatRequest,
     ChatResponse,
+    EditRequest,
     HistoryMessageRead,
     LLMHealthRead,
+    RegenerateRequest,
     SamplingFields,
     SessionChatRequest,
     SessionChatResponse,
     SessionHistoryRead,
     SessionSummaryRead,
+    SessionTitleUpdate,
 )
-from app.errors import AppError, NotFound, llm_error_to_app_error
+from app.chat.store import SqlSessionStore
+from app.db import utcnow
+from app.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    NotFound,
+    llm_error_to_app_error,
+)
 from app.llm.client import LLMClient
 from app.llm.errors import LLMError
 from app.llm.limits import ConcurrencyGate
 from app.llm.results import ChatResult, GenerationParams, TextDelta
-from app.llm.sessions import SessionManager, TurnResult, TurnStarted
-from app.llm.store import SessionKey
+from app.llm.sessions import (
+    Rewind,
+    SessionManager,
+    SessionNotFound,
+    TurnEvent,
+    TurnResult,
+    TurnStarted,
+)
+from app.llm.store import SessionKey, SessionRecord, SessionSummary
 
 CHAT_PROJECT = "chat"
 """Sessions made in the browser or over REST; game clients use their game's project."""
@@ -116,27 +140,30 @@ def _failed_in_session(exc: LLMError, session_id: str) -> AppError:
     return error
 
 
-async def stream_session_turn(
-    *, manager: SessionManager, user: Principal, data: SessionChatRequest
-) -> AsyncGenerator[TurnStarted | TextDelta | SessionChatResponse, None]:
+SessionTurnEvent = TurnStarted | TextDelta | SessionChatResponse
+
+
+async def _turn_events(
+    events: AsyncGenerator[TurnEvent, None],
+) -> AsyncGenerator[SessionTurnEvent, None]:
+    """A turn's library events as the API sends them, errors mapped as documented."""
     started: TurnStarted | None = None
-    events = manager.stream_turn(**_turn_args(user, data))
     async with contextlib.aclosing(events):
         try:
             async for event in events:
                 if isinstance(event, TurnStarted):
                     started = event
                 yield turn_response(event) if isinstance(event, TurnResult) else event
+        except SessionNotFound as exc:
+            raise NotFound("Session not found") from exc
         except LLMError as exc:
             if started is None:
                 raise
             raise _failed_in_session(exc, started.session_id) from exc
 
 
-async def session_turn(
-    *, manager: SessionManager, user: Principal, data: SessionChatRequest
-) -> SessionChatResponse:
-    events = stream_session_turn(manager=manager, user=user, data=data)
+async def _answer(events: AsyncGenerator[SessionTurnEvent, None]) -> SessionChatResponse:
+    """A non-streamed turn: the streamed one, read to its end."""
     async with contextlib.aclosing(events):
         async for event in events:
             if isinstance(event, SessionChatResponse):
@@ -144,43 +171,166 @@ async def session_turn(
     raise RuntimeError("the turn ended without an answer")  # pragma: no cover
 
 
+def stream_session_turn(
+    *, manager: SessionManager, user: Principal, data: SessionChatRequest
+) -> AsyncGenerator[SessionTurnEvent, None]:
+    return _turn_events(manager.stream_turn(**_turn_args(user, data)))
+
+
+async def session_turn(
+    *, manager: SessionManager, user: Principal, data: SessionChatRequest
+) -> SessionChatResponse:
+    return await _answer(stream_session_turn(manager=manager, user=user, data=data))
+
+
+async def _after_last_question(record: SessionRecord) -> int:
+    """A regenerate keeps everything up to the last question, which is answered again."""
+    for index in range(len(record.messages) - 1, -1, -1):
+        if record.messages[index].role == "user":
+            return index + 1
+    raise Conflict("This chat has no question to answer again", code="nothing_to_regenerate")
+
+
+def _before_question(store: SqlSessionStore, key: SessionKey, message_id: int) -> Rewind:
+    """An edit keeps what came before question ``message_id``, found under the turn's lock."""
+
+    async def rewind(_: SessionRecord) -> int:
+        place = await store.place_of(key, message_id)
+        if place is None:
+            raise NotFound("Message not found in this session")
+        if place.role != "user":
+            raise BadRequest(
+                "Only your own messages can be edited",
+                details=[{"field": "message_id", "message": "is not one of your messages"}],
+            )
+        return place.index
+
+    return rewind
+
+
+def stream_regenerate(
+    *, manager: SessionManager, user: Principal, session_id: str, data: RegenerateRequest
+) -> AsyncGenerator[SessionTurnEvent, None]:
+    events = manager.stream_rewrite(
+        session_key(user, session_id), _after_last_question, None, params=generation_params(data)
+    )
+    return _turn_events(events)
+
+
+async def regenerate(
+    *, manager: SessionManager, user: Principal, session_id: str, data: RegenerateRequest
+) -> SessionChatResponse:
+    events = stream_regenerate(manager=manager, user=user, session_id=session_id, data=data)
+    return await _answer(events)
+
+
+def stream_edit(
+    *,
+    manager: SessionManager,
+    store: SqlSessionStore,
+    user: Principal,
+    session_id: str,
+    data: EditRequest,
+) -> AsyncGenerator[SessionTurnEvent, None]:
+    key = session_key(user, session_id)
+    rewind = _before_question(store, key, data.message_id)
+    return _turn_events(
+        manager.stream_rewrite(key, rewind, data.message, params=generation_params(data))
+    )
+
+
+async def edit(
+    *,
+    manager: SessionManager,
+    store: SqlSessionStore,
+    user: Principal,
+    session_id: str,
+    data: EditRequest,
+) -> SessionChatResponse:
+    events = stream_edit(manager=manager, store=store, user=user, session_id=session_id, data=data)
+    return await _answer(events)
+
+
 async def read_history(
-    *, manager: SessionManager, user: Principal, session_id: str
+    *, store: SqlSessionStore, user: Principal, session_id: str
 ) -> SessionHistoryRead:
-    record = await manager.history(session_key(user, session_id))
-    if record is None:
+    stored = await store.history(session_key(user, session_id))
+    if stored is None:
         raise NotFound("Session not found")
+    record = stored.record
     return SessionHistoryRead(
         session_id=session_id,
         system_prompt=record.system_prompt or None,
         messages=[
             HistoryMessageRead(
-                role=m.role, content=m.content, created_at=m.created_at, status=m.status
+                id=message_id,
+                role=m.role,
+                content=m.content,
+                created_at=m.created_at,
+                status=m.status,
             )
-            for m in record.messages
+            for message_id, m in zip(stored.message_ids, record.messages, strict=True)
         ],
         created_at=record.created_at,
         updated_at=record.updated_at,
     )
 
 
-async def delete_session(*, manager: SessionManager, user: Principal, session_id: str) -> None:
+def _summary_read(summary: SessionSummary) -> SessionSummaryRead:
+    return SessionSummaryRead(
+        session_id=summary.key.session_id,
+        title=summary.title,
+        message_count=summary.message_count,
+        created_at=summary.created_at,
+        updated_at=summary.updated_at,
+    )
+
+
+def _undo_start(undo_seconds: float) -> datetime:
+    """Sessions deleted before this moment are past their undo window."""
+    return utcnow() - timedelta(seconds=undo_seconds)
+
+
+async def list_sessions(
+    *, store: SqlSessionStore, user: Principal, query: str | None, undo_seconds: float
+) -> list[SessionSummaryRead]:
+    await store.purge_deleted(deleted_before=_undo_start(undo_seconds))
+    summaries = await store.list(owner_of(user), CHAT_PROJECT, query=query or None)
+    return [_summary_read(s) for s in summaries]
+
+
+async def rename_session(
+    *, store: SqlSessionStore, user: Principal, session_id: str, data: SessionTitleUpdate
+) -> SessionSummaryRead:
+    summary = await store.rename(session_key(user, session_id), data.title)
+    if summary is None:
+        raise NotFound("Session not found")
+    return _summary_read(summary)
+
+
+async def delete_session(
+    *,
+    manager: SessionManager,
+    store: SqlSessionStore,
+    user: Principal,
+    session_id: str,
+    undo_seconds: float,
+) -> None:
+    """Hide the session for the undo window (through the manager, so caches drop it too)."""
     if not await manager.delete(session_key(user, session_id)):
         raise NotFound("Session not found")
+    await store.purge_deleted(deleted_before=_undo_start(undo_seconds))
 
 
-async def list_sessions(*, manager: SessionManager, user: Principal) -> list[SessionSummaryRead]:
-    summaries = await manager.list_sessions(owner_of(user), CHAT_PROJECT)
-    return [
-        SessionSummaryRead(
-            session_id=s.key.session_id,
-            title=s.title,
-            message_count=s.message_count,
-            created_at=s.created_at,
-            updated_at=s.updated_at,
-        )
-        for s in summaries
-    ]
+async def restore_session(
+    *, store: SqlSessionStore, user: Principal, session_id: str, undo_seconds: float
+) -> SessionSummaryRead:
+    since = _undo_start(undo_seconds)
+    await store.purge_deleted(deleted_before=since)
+    summary = await store.restore(session_key(user, session_id), deleted_since=since)
+    if summary is None:
+        raise NotFound("Session not found, or deleted too long ago to restore")
+    return _summary_read(summary)
 
 
 async def llm_health(*, client: LLMClient, gate: ConcurrencyGate) -> LLMHealthRead:

@@ -2,19 +2,26 @@
 
 Each call is its own short transaction, so a streaming turn never holds a database session
 open while the model writes: one stores the question when the turn is admitted (creating the
-session), one the answer when it ends, complete or partial.
+session, or for a regenerate or an edit dropping the messages it replaces), one the answer
+when it ends, complete or partial.
+
+Deleting hides a session (`deleted_at`): from then on no reader sees it, and a turn that
+names its id starts a new session, as for any unknown id. Within the undo window
+:meth:`SqlSessionStore.restore` brings it back; :meth:`SqlSessionStore.purge_deleted`
+removes hidden sessions for good once the window has passed.
 """
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from app.chat.models import ChatMessage, ChatSession
-from app.db import session_scope
+from app.db import session_scope, utcnow
 from app.llm.store import (
     MessageStatus,
     SessionKey,
@@ -25,6 +32,22 @@ from app.llm.store import (
 )
 
 LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class StoredHistory:
+    """A session's record with the database id of each message, in the same order."""
+
+    record: SessionRecord
+    message_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MessagePlace:
+    """Where a message stands in its session: how many messages come before it, its role."""
+
+    index: int
+    role: str
 
 
 def _aware(moment: datetime) -> datetime:
@@ -38,6 +61,10 @@ def _where(key: SessionKey) -> tuple[ColumnElement[bool], ...]:
         ChatSession.project == key.project,
         ChatSession.session_key == key.session_id,
     )
+
+
+def _visible(key: SessionKey) -> tuple[ColumnElement[bool], ...]:
+    return (*_where(key), ChatSession.deleted_at.is_(None))
 
 
 def _stored(row: ChatMessage) -> StoredMessage:
@@ -64,6 +91,18 @@ def _record(row: ChatSession) -> SessionRecord:
     )
 
 
+def _summary(row: ChatSession) -> SessionSummary:
+    """The listing entry: the owner's title when they gave one, else the first question."""
+    summary = summarize(_record(row))
+    return summary if row.title is None else replace(summary, title=row.title)
+
+
+def _like_pattern(text: str) -> str:
+    """`text` anywhere, with LIKE's wildcards taken literally (escape character `\\`)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class SqlSessionStore:
     """Sessions and messages in SQL (SQLite or PostgreSQL): the durable record."""
 
@@ -71,7 +110,9 @@ class SqlSessionStore:
         self._sessionmaker = sessionmaker
 
     async def _find(self, session: AsyncSession, key: SessionKey) -> ChatSession | None:
-        query = select(ChatSession).where(*_where(key)).options(selectinload(ChatSession.messages))
+        query = (
+            select(ChatSession).where(*_visible(key)).options(selectinload(ChatSession.messages))
+        )
         return (await session.execute(query)).scalar_one_or_none()
 
     async def get(self, key: SessionKey) -> SessionRecord | None:
@@ -80,7 +121,7 @@ class SqlSessionStore:
             return None if row is None else _record(row)
 
     async def _session_row(self, session: AsyncSession, key: SessionKey) -> ChatSession | None:
-        """The session's row without its messages (a write only adds one)."""
+        """The session's row without its messages (a write only adds one), hidden or not."""
         return (await session.execute(select(ChatSession).where(*_where(key)))).scalar_one_or_none()
 
     async def start_turn(
@@ -96,6 +137,11 @@ class SqlSessionStore:
     ) -> bool:
         async with session_scope(self._sessionmaker) as session:
             row = await self._session_row(session, key)
+            if row is not None and row.deleted_at is not None:
+                # A deleted session's id names no session: this turn starts a new one.
+                await session.delete(row)
+                await session.flush()
+                row = None
             created = row is None
             if row is None:
                 row = ChatSession(
@@ -113,7 +159,25 @@ class SqlSessionStore:
             row.updated_at = user.created_at
             return created
 
+    async def start_turn_after(
+        self, key: SessionKey, keep: int, user: StoredMessage | None
+    ) -> None:
+        async with session_scope(self._sessionmaker) as session:
+            row = (await session.execute(select(ChatSession).where(*_visible(key)))).scalar()
+            if row is None:
+                return
+            ids = select(ChatMessage.id).where(ChatMessage.session_id == row.id)
+            dropped = list(
+                (await session.execute(ids.order_by(ChatMessage.id).offset(keep))).scalars()
+            )
+            if dropped:
+                await session.execute(delete(ChatMessage).where(ChatMessage.id.in_(dropped)))
+            if user is not None:
+                session.add(_row(row.id, user))
+            row.updated_at = user.created_at if user is not None else utcnow()
+
     async def append_message(self, key: SessionKey, message: StoredMessage) -> None:
+        """Also into a hidden session: a turn that ends after a delete is kept for the undo."""
         async with session_scope(self._sessionmaker) as session:
             row = await self._session_row(session, key)
             if row is None:
@@ -122,18 +186,106 @@ class SqlSessionStore:
             row.updated_at = message.created_at
 
     async def delete(self, key: SessionKey) -> bool:
+        """Hide the session (see the module's text); ``False`` if there is none to hide."""
         async with session_scope(self._sessionmaker) as session:
-            result = await session.execute(delete(ChatSession).where(*_where(key)))
+            hide = (
+                update(ChatSession)
+                .where(*_visible(key))
+                .values(deleted_at=utcnow(), updated_at=ChatSession.updated_at)
+            )
+            result = await session.execute(hide)
             return bool(getattr(result, "rowcount", 0))
 
-    async def list(self, owner: str, project: str) -> list[SessionSummary]:
+    async def list(
+        self, owner: str, project: str, *, query: str | None = None
+    ) -> list[SessionSummary]:
+        """Visible sessions, most recently used first; with ``query``, only those whose title
+        or any message contains it, ignoring case (on SQLite, case of ASCII letters only)."""
         async with session_scope(self._sessionmaker) as session:
-            query = (
+            select_rows = (
                 select(ChatSession)
-                .where(ChatSession.owner == owner, ChatSession.project == project)
+                .where(
+                    ChatSession.owner == owner,
+                    ChatSession.project == project,
+                    ChatSession.deleted_at.is_(None),
+                )
                 .order_by(ChatSession.updated_at.desc(), ChatSession.id.desc())
                 .limit(LIST_LIMIT)
                 .options(selectinload(ChatSession.messages))
             )
-            rows = (await session.execute(query)).scalars().all()
-            return [summarize(_record(row)) for row in rows]
+            if query:
+                pattern = _like_pattern(query)
+                in_messages = exists().where(
+                    ChatMessage.session_id == ChatSession.id,
+                    ChatMessage.content.ilike(pattern, escape="\\"),
+                )
+                select_rows = select_rows.where(
+                    ChatSession.title.ilike(pattern, escape="\\") | in_messages
+                )
+            rows = (await session.execute(select_rows)).scalars().all()
+            return [_summary(row) for row in rows]
+
+    async def history(self, key: SessionKey) -> StoredHistory | None:
+        """The visible session with its messages' ids (what a client edits by)."""
+        async with session_scope(self._sessionmaker) as session:
+            row = await self._find(session, key)
+            if row is None:
+                return None
+            return StoredHistory(_record(row), tuple(m.id for m in row.messages))
+
+    async def summary(self, key: SessionKey) -> SessionSummary | None:
+        async with session_scope(self._sessionmaker) as session:
+            row = await self._find(session, key)
+            return None if row is None else _summary(row)
+
+    async def place_of(self, key: SessionKey, message_id: int) -> MessagePlace | None:
+        """Where message ``message_id`` stands in the visible session, or ``None``."""
+        async with session_scope(self._sessionmaker) as session:
+            row = (await session.execute(select(ChatSession.id).where(*_visible(key)))).scalar()
+            if row is None:
+                return None
+            message = await session.get(ChatMessage, message_id)
+            if message is None or message.session_id != row:
+                return None
+            before = select(func.count()).where(
+                ChatMessage.session_id == row, ChatMessage.id < message_id
+            )
+            return MessagePlace(
+                index=(await session.execute(before)).scalar_one(), role=message.role
+            )
+
+    async def rename(self, key: SessionKey, title: str) -> SessionSummary | None:
+        """Give the visible session a title; its place in the list (``updated_at``) stays."""
+        async with session_scope(self._sessionmaker) as session:
+            named = (
+                update(ChatSession)
+                .where(*_visible(key))
+                .values(title=title, updated_at=ChatSession.updated_at)
+            )
+            if not getattr(await session.execute(named), "rowcount", 0):
+                return None
+        return await self.summary(key)
+
+    async def restore(self, key: SessionKey, *, deleted_since: datetime) -> SessionSummary | None:
+        """Show a session hidden at or after ``deleted_since`` again; ``None`` if there is none."""
+        async with session_scope(self._sessionmaker) as session:
+            shown = (
+                update(ChatSession)
+                .where(*_where(key), ChatSession.deleted_at >= deleted_since)
+                .values(deleted_at=None, updated_at=ChatSession.updated_at)
+            )
+            if not getattr(await session.execute(shown), "rowcount", 0):
+                return None
+        return await self.summary(key)
+
+    async def purge_deleted(self, *, deleted_before: datetime) -> int:
+        """Remove (with their messages) the sessions hidden before ``deleted_before``.
+
+        A cheap indexed read first, so the usual call (nothing to purge) writes nothing.
+        """
+        expired = ChatSession.deleted_at < deleted_before
+        async with session_scope(self._sessionmaker) as session:
+            if (await session.execute(select(ChatSession.id).where(expired).limit(1))).first():
+                result = await session.execute(delete(ChatSession).where(expired))
+                return int(getattr(result, "rowcount", 0))
+        return 0

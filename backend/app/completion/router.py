@@ -36,6 +36,7 @@ Completion = Annotated[service.CompletionContext, Depends(get_completion_context
         **error_responses(
             400,
             401,
+            403,
             413,
             429,
             503,
@@ -66,6 +67,6 @@ async def generate_completion(
     return outcome.response
 
 
-@router.get("/types", responses=error_responses(401))
+@router.get("/types", responses=error_responses(401, 403))
 async def list_completion_types(_: CurrentUser) -> list[CompletionTypeRead]:
     return [CompletionTypeRead(name=k.name, description=k.description) for k in KINDS.values()]

@@ -13,7 +13,7 @@ when the upstream broke off, whose error is then raised as usual.
 
 Those last writes happen while the turn is being cancelled, and anyio (which serves the
 SSE responses) cancels every await of a cancelled scope again. So each write runs in a
-task of its own, awaited under a shielded, time-bounded scope (:func:`_write_through`).
+task of its own, awaited under a shielded, time-bounded scope (:mod:`app.llm.write_through`).
 
 History sent upstream is what is stored, partial answers included (the user saw them and
 their next message may refer to them); an empty answer is left out, since an empty
@@ -34,19 +34,17 @@ reached with :func:`get_session_manager`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import anyio
+from typing import Any
 
 from .client import LLMClient
 from .errors import LLMUnavailable
 from .limits import ConcurrencyGate
 from .results import ChatMessage, ChatResult, GenerationParams, StreamEvent, TextDelta, Usage
+from .rewind import Kept, Rewind, SessionNotFound, kept_history
 from .settings import LLMSettings
 from .store import (
     MemoryLocks,
@@ -61,6 +59,7 @@ from .store import (
 )
 from .tokens import TokenCounter
 from .trimming import history_budget, trim_history
+from .write_through import write_through
 
 __all__ = [
     "MemoryLocks",
@@ -82,13 +81,7 @@ __all__ = [
 ]
 
 
-T = TypeVar("T")
 logger = logging.getLogger(__name__)
-
-WRITE_DEADLINE_S = 10.0
-"""How long a cancelled turn waits for its last store write before leaving it to finish alone."""
-
-_writes_in_flight: set[asyncio.Task[Any]] = set()
 
 
 @dataclass(frozen=True)
@@ -118,40 +111,6 @@ TurnEvent = TurnStarted | TextDelta | TurnResult
 the :class:`TextDelta` s, one :class:`TurnResult`."""
 
 
-Rewind = Callable[[SessionRecord], Awaitable[int]]
-"""Where a rewriting turn cuts a session's history (see :meth:`SessionManager.stream_rewrite`):
-given the stored session, read under its lock, how many of its messages stay. It raises to
-refuse the turn, which then changes nothing."""
-
-
-class SessionNotFound(LookupError):
-    """A turn that rewrites history was asked for a session that does not exist."""
-
-
-@dataclass(frozen=True)
-class _Kept:
-    """The history a rewriting turn keeps: its first ``keep`` stored messages."""
-
-    keep: int
-    system_prompt: str
-    messages: Sequence[StoredMessage]
-
-
-async def _kept_history(
-    store: SessionStore, key: SessionKey, rewind: Rewind, user_message: str | None
-) -> _Kept:
-    record = await store.get(key)
-    if record is None:
-        raise SessionNotFound(key.session_id)
-    keep = await rewind(record)
-    messages = record.messages[:keep]
-    if not 0 <= keep <= len(record.messages):
-        raise ValueError(f"cannot keep {keep} of {len(record.messages)} messages")
-    if user_message is None and (not messages or messages[-1].role != "user"):
-        raise ValueError("answering again needs a kept history that ends with a question")
-    return _Kept(keep, record.system_prompt, messages)
-
-
 def _sent(message: StoredMessage) -> bool:
     """Whether a stored message goes upstream: an empty answer reads as "nothing to say"."""
     return message.role == "user" or bool(message.content)
@@ -168,47 +127,6 @@ class _Counted:
 class _Prompt:
     messages: list[ChatMessage]
     user_tokens: int
-
-
-async def _write_through(write: Coroutine[Any, Any, T]) -> T:
-    """Run a store write to its end, even inside a turn that is being cancelled.
-
-    The write is a task of its own, so no cancellation can cut it in half, and the turn
-    waits for it in a shielded scope: anyio (which runs the SSE responses) cancels every
-    await of a cancelled scope again, and a plain ``Task.cancel()`` that arrives meanwhile
-    is held and delivered again once the write is done. Only a cancelled turn's wait is
-    bounded (``WRITE_DEADLINE_S``), so a hung store cannot hold a hung-up client's turn for
-    ever; a live turn waits as long as the store does (the store's own timeouts bound it,
-    and their errors reach the caller).
-    """
-    task = asyncio.ensure_future(write)
-    _writes_in_flight.add(task)
-    task.add_done_callback(_writes_in_flight.discard)
-    held_cancel = False
-    with anyio.CancelScope(shield=True) as scope:
-        while not task.done():
-            try:
-                await asyncio.wait({task})
-            except asyncio.CancelledError:
-                if scope.cancel_called:
-                    break  # the deadline of a cancelled turn passed; the write runs on alone
-                if not held_cancel:
-                    held_cancel = True
-                    scope.deadline = anyio.current_time() + WRITE_DEADLINE_S
-    if held_cancel:
-        _cancel_again()
-        if not task.done():
-            logger.warning("a stopped turn's store write took over %g s", WRITE_DEADLINE_S)
-            raise asyncio.CancelledError
-    return task.result()
-
-
-def _cancel_again() -> None:
-    """Re-arm a ``Task.cancel()`` that was held off, leaving the task's count unchanged."""
-    task = asyncio.current_task()
-    if task is not None:
-        task.uncancel()
-        task.cancel()
 
 
 class SessionManager:
@@ -256,7 +174,7 @@ class SessionManager:
                     return event
         raise _ended_early()  # pragma: no cover - stream_turn always ends with a result
 
-    async def stream_turn(
+    def stream_turn(
         self,
         key: SessionKey,
         user_message: str,
@@ -270,12 +188,9 @@ class SessionManager:
         cancelling its task) after it cancels the upstream generation and stores the text
         so far as ``stopped``; an upstream error after it stores it as ``failed``.
         """
-        events = self._stream(key, user_message, system_prompt=system_prompt, params=params)
-        async with contextlib.aclosing(events):
-            async for event in events:
-                yield event
+        return self._stream(key, user_message, system_prompt=system_prompt, params=params)
 
-    async def stream_rewrite(
+    def stream_rewrite(
         self,
         key: SessionKey,
         rewind: Rewind,
@@ -285,18 +200,12 @@ class SessionManager:
     ) -> AsyncGenerator[TurnEvent, None]:
         """A turn that replaces the end of the history: regenerate, or edit and resend.
 
-        Under the session's lock, ``rewind`` reads the stored session and says how many of
-        its messages stay (or raises: nothing happens then). The turn is then asked after
-        those messages: ``user_message``, or with ``None`` the kept history's last message,
-        which must be a question, is answered again. The messages after the kept ones are
-        dropped only once the turn is admitted, in the write that stores its question; a
-        refused turn changes nothing. Events and the storing of the answer are as for
-        :meth:`stream_turn`; :class:`TurnStarted` says ``created=False``.
+        Under the session's lock ``rewind`` says how many stored messages stay (or raises:
+        then nothing happens). ``user_message`` is asked after them; ``None`` answers the
+        last kept message, a question, again. The rest is dropped only once the turn is
+        admitted, in the write that stores its question. Events are as for :meth:`stream_turn`.
         """
-        events = self._stream(key, user_message, system_prompt=None, params=params, rewind=rewind)
-        async with contextlib.aclosing(events):
-            async for event in events:
-                yield event
+        return self._stream(key, user_message, system_prompt=None, params=params, rewind=rewind)
 
     async def _stream(
         self,
@@ -308,9 +217,9 @@ class SessionManager:
         rewind: Rewind | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         async with self._locks.lock(key):
-            kept: _Kept | None = None
+            kept: Kept | None = None
             if rewind is not None:  # checked before waiting for capacity
-                kept = await _kept_history(self._store, key, rewind, user_message)
+                kept = await kept_history(self._store, key, rewind, user_message)
             async with self._slot(key.owner):
                 prompt = await self._prepare(key, user_message, system_prompt, params, kept)
                 upstream = self._client.stream(prompt.messages, params)
@@ -321,7 +230,7 @@ class SessionManager:
                     user = None
                     if user_message is not None:
                         user = StoredMessage("user", user_message, prompt.user_tokens)
-                    created = await _write_through(self._start(key, user, system_prompt, kept))
+                    created = await write_through(self._start(key, user, system_prompt, kept))
                     parts: list[str] = []
                     try:
                         yield TurnStarted(key.session_id, created)
@@ -334,7 +243,7 @@ class SessionManager:
                     except BaseException as exc:
                         await self._store_partial(key, upstream, "".join(parts), exc)
                         raise
-                    await _write_through(self._store.append_message(key, _answer(event)))
+                    await write_through(self._store.append_message(key, _answer(event)))
         yield _turn_result(key, event)
 
     async def _start(
@@ -342,7 +251,7 @@ class SessionManager:
         key: SessionKey,
         user: StoredMessage | None,
         system_prompt: str | None,
-        kept: _Kept | None,
+        kept: Kept | None,
     ) -> bool:
         """The admitted turn's first write; ``True`` if it created the session."""
         if kept is None:
@@ -364,7 +273,7 @@ class SessionManager:
             await upstream.aclose()
         finally:
             message = StoredMessage("assistant", text, status=status)
-            await _write_through(self._store.append_message(key, message))
+            await write_through(self._store.append_message(key, message))
             logger.info(
                 "turn %s in session %s after %d characters", status, key.session_id, len(text)
             )
@@ -374,7 +283,7 @@ class SessionManager:
         return await self._store.get(key)
 
     async def delete(self, key: SessionKey) -> bool:
-        """Delete the session; a turn still running for it then stores nothing."""
+        """Delete the session (a store may keep it restorable for a while)."""
         return await self._store.delete(key)
 
     async def list_sessions(self, owner: str, project: str) -> list[SessionSummary]:
@@ -427,7 +336,7 @@ class SessionManager:
         user_message: str | None,
         system_prompt: str | None,
         params: GenerationParams | None,
-        kept: _Kept | None,
+        kept: Kept | None,
     ) -> _Prompt:
         if kept is None:
             system, stored = await self._history(key, system_prompt)

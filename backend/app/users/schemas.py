@@ -35,6 +35,10 @@ class UserRead(BaseModel):
     display_name: str | None
     role: str
     is_active: bool
+    must_change_password: bool = Field(
+        description="The account signed in with a temporary password: until it sets its own "
+        "(PATCH /api/auth/me), other routes answer 403 `password_change_required`"
+    )
     created_at: UtcDatetime
 
 
@@ -58,3 +62,9 @@ class UserAdminUpdate(BaseModel):
 
     is_active: bool | None = None
     role: str | None = Field(default=None, pattern="^(admin|user)$")
+
+
+class TemporaryPasswordRead(BaseModel):
+    """The only response that ever carries the temporary password."""
+
+    temporary_password: str

@@ -1,12 +1,24 @@
-"""Account queries and admin actions. Services flush; the request scope commits."""
+"""Account queries and admin actions. Services flush; the request scope commits.
+
+Argon2 is CPU-heavy, so hashing runs in a worker thread, never on the event loop.
+"""
+
+import asyncio
+import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import security
+from app.auth import sign_ins
 from app.auth.cache import AuthCache, Principal, forget_user_after_commit
-from app.errors import BadRequest, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.users.models import Role, User
 from app.users.schemas import UserAdminUpdate
+
+LAST_ADMIN = "This is the last active admin account: make another account admin first"
+OWN_ACCOUNT = "Change your own password on your account page; temporary passwords are for others"
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 async def get_by_email(session: AsyncSession, *, email: str) -> User | None:
@@ -43,19 +55,20 @@ async def list_users(session: AsyncSession) -> list[User]:
 
 
 async def update_user(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    user_id: int,
-    data: UserAdminUpdate,
-    cache: AuthCache,
+    session: AsyncSession, *, user_id: int, data: UserAdminUpdate, cache: AuthCache
 ) -> User:
-    """Enable/disable an account or change its role; an admin cannot lock themselves out."""
+    """Enable/disable an account or change its role, never leaving no active admin.
+
+    Disabling retires the account's tokens and sign-ins, so enabling it again later does not
+    bring an old sign-in back.
+    """
     user = await get_by_id(session, user_id=user_id)
     if user is None:
         raise NotFound("User not found")
-    if user.id == actor.id and (data.is_active is False or data.role == Role.USER.value):
-        raise BadRequest("You cannot disable or demote your own account")
+    if _stops_being_an_active_admin(user, data):
+        await _keep_another_active_admin(session, user=user)
+    if data.is_active is False and user.is_active:
+        await retire_tokens(session, user=user)
     if data.is_active is not None:
         user.is_active = data.is_active
     if data.role is not None:
@@ -63,3 +76,70 @@ async def update_user(
     await session.flush()
     forget_user_after_commit(session, cache, user.id)  # a disabled account stops at once
     return user
+
+
+def _stops_being_an_active_admin(user: User, data: UserAdminUpdate) -> bool:
+    if not (user.is_admin and user.is_active):
+        return False
+    return data.is_active is False or data.role == Role.USER.value
+
+
+async def _keep_another_active_admin(session: AsyncSession, *, user: User) -> None:
+    """Refuse a change that would leave the portal without an active admin.
+
+    The active admins' rows are locked (PostgreSQL; SQLite serialises writers anyway), so two
+    admins demoting each other at the same moment cannot both pass this check.
+    """
+    admins = await session.execute(
+        select(User.id)
+        .where(User.role == Role.ADMIN.value, User.is_active.is_(True))
+        .with_for_update()
+    )
+    if all(admin_id == user.id for admin_id in admins.scalars()):
+        raise Conflict(LAST_ADMIN, code="last_admin")
+
+
+async def retire_tokens(session: AsyncSession, *, user: User) -> None:
+    """Make every access token and sign-in of `user` invalid (API keys stay: revoke them)."""
+    user.token_version += 1
+    await sign_ins.end_all(session, user_id=user.id)
+
+
+def generate_temporary_password() -> str:
+    """Three groups of four, like `k7qm-x3pa-9hwe`: about 59 random bits, easy to read out.
+
+    The alphabet leaves out look-alikes (0/o, 1/l/i); the hyphens and at least one letter
+    satisfy the password rules of `app.users.schemas`.
+    """
+    while True:
+        groups = ("".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(3))
+        password = "-".join(groups)
+        if any(char.isalpha() for char in password):
+            return password
+
+
+async def set_temporary_password(session: AsyncSession, *, user: User) -> str:
+    """Give `user` a generated password that must be changed after the next sign-in.
+
+    Ends all of the account's sign-ins. Returns the password: shown once, never stored.
+    """
+    password = generate_temporary_password()
+    user.password_hash = await asyncio.to_thread(security.hash_password, password)
+    user.must_change_password = True
+    await retire_tokens(session, user=user)
+    await session.flush()
+    return password
+
+
+async def give_temporary_password(
+    session: AsyncSession, *, actor: Principal, user_id: int, cache: AuthCache
+) -> str:
+    """An admin sets another account's temporary password (their own they change themselves)."""
+    user = await get_by_id(session, user_id=user_id)
+    if user is None:
+        raise NotFound("User not found")
+    if user.id == actor.id:
+        raise Forbidden(OWN_ACCOUNT, code="own_account")
+    password = await set_temporary_password(session, user=user)
+    forget_user_after_commit(session, cache, user.id)
+    return password

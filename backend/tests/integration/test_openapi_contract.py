@@ -131,11 +131,17 @@ async def contract_app(
 
 
 @pytest.fixture(scope="module")
-def bearer(contract_app: SharedLifespan) -> dict[str, str]:
-    """A signed-in user's Authorization header, made through the API itself."""
+def credentials(contract_app: SharedLifespan) -> dict[str, str]:
+    """One account for the module, registered through the API itself."""
     credentials = {"email": unique_email("contract"), "password": DEFAULT_PASSWORD}
     register = schema["/api/auth/register"]["POST"].Case(body=credentials)
     assert register.call(app=contract_app).status_code == 201
+    return credentials
+
+
+@pytest.fixture
+def bearer(contract_app: SharedLifespan, credentials: dict[str, str]) -> dict[str, str]:
+    """A fresh sign-in's Authorization header: a generated logout ends only its own sign-in."""
     login = schema["/api/auth/login"]["POST"].Case(body=credentials, media_type="application/json")
     answer = login.call(app=contract_app)
     assert answer.status_code == 200, answer.text

@@ -37,7 +37,8 @@ class TestRegister:
         assert first.status_code == 201
         assert first.json()["role"] == "admin"
         assert second.json()["role"] == "user"
-        assert not any("password" in key for key in first.json())
+        assert first.json()["must_change_password"] is False
+        assert not any("password" in key for key in first.json() if key != "must_change_password")
 
     async def test_taken_email_is_409(self, client: httpx.AsyncClient) -> None:
         email = unique_email()

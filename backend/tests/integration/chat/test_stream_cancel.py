@@ -46,12 +46,15 @@ async def history(http: httpx.AsyncClient, account: Account, session_id: str) ->
 
 
 async def stream_then_hang_up(
-    http: httpx.AsyncClient, account: Account, body: dict[str, object]
+    http: httpx.AsyncClient,
+    account: Account,
+    body: dict[str, object],
+    url: str = "/api/llm/chat/session",
 ) -> tuple[str, float]:
     """Read the `session` event and the first delta, then close: (session id, when)."""
     session_id = ""
     async with http.stream(
-        "POST", "/api/llm/chat/session", json={**body, "stream": True}, headers=account.headers
+        "POST", url, json={**body, "stream": True}, headers=account.headers
     ) as response:
         assert response.status_code == 200
         async for line in response.aiter_lines():
@@ -147,3 +150,30 @@ class TestStreamCancel:
         # The model had not started answering: the turn was never admitted, nothing is kept.
         await asyncio.sleep(0.2)
         assert await sessions_of(http, account) == []
+
+    async def test_hanging_up_on_a_regenerate_stores_its_partial_answer_as_stopped(
+        self, http: httpx.AsyncClient, fake_upstream: FakeUpstream
+    ) -> None:
+        account = await register(http)
+        first = await http.post(
+            "/api/llm/chat/session", json={"message": "hello"}, headers=account.headers
+        )
+        session_id = first.json()["session_id"]
+        question_id = (
+            await http.get(f"/api/llm/chat/session/{session_id}/history", headers=account.headers)
+        ).json()["messages"][0]["id"]
+        fake_upstream.reply = " ".join(["again"] * 400)
+        fake_upstream.fault = Fault(mode="normal", chunk_delay=0.05)
+        url = f"/api/llm/chat/session/{session_id}/regenerate"
+        assert (await stream_then_hang_up(http, account, {}, url))[0] == session_id
+        assert await fake_upstream.wait_for_disconnect(within=1.0) is not None
+        question, (role, partial, status) = await settled(http, account, session_id)
+        assert question == ("user", "hello", "complete")
+        assert (role, status) == ("assistant", "stopped")
+        assert partial
+        assert fake_upstream.reply.startswith(partial)
+        assert len(partial) < len(fake_upstream.reply)
+        history = await http.get(
+            f"/api/llm/chat/session/{session_id}/history", headers=account.headers
+        )
+        assert history.json()["messages"][0]["id"] == question_id

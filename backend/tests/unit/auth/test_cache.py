@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from app.auth.cache import AuthCache, Principal
 
 
-def principal(user_id: int = 1) -> Principal:
+def principal(user_id: int = 1, sign_in_id: str | None = None) -> Principal:
     return Principal(
         id=user_id,
         email=f"u{user_id}@example.com",
@@ -15,6 +15,7 @@ def principal(user_id: int = 1) -> Principal:
         is_active=True,
         token_version=0,
         created_at=datetime.now(UTC),
+        sign_in_id=sign_in_id,
     )
 
 
@@ -56,6 +57,20 @@ async def test_forgetting_a_user_drops_all_their_tokens_only() -> None:
     await cache.principal("mine-2", mine)
     await cache.principal("theirs", theirs)
     assert (mine.calls, theirs.calls) == (4, 1)
+
+
+async def test_forgetting_a_sign_in_keeps_the_users_other_sign_ins() -> None:
+    cache = AuthCache(ttl=60)
+    ended = CountingLookup((principal(1, sign_in_id="a"), None))
+    other = CountingLookup((principal(1, sign_in_id="b"), None))
+    await cache.principal("first-token-of-a", ended)
+    await cache.principal("renewed-token-of-a", ended)
+    await cache.principal("token-of-b", other)
+    cache.forget_sign_in("a")
+    await cache.principal("first-token-of-a", ended)
+    await cache.principal("renewed-token-of-a", ended)
+    await cache.principal("token-of-b", other)
+    assert (ended.calls, other.calls) == (4, 1)
 
 
 async def test_an_entry_never_outlives_its_credential() -> None:

@@ -1,8 +1,11 @@
-"""The in-memory session store and per-session locks."""
+"""The in-memory session store, per-session locks, and where a rewriting turn cuts history."""
 
 import asyncio
 
-from app.llm import MemoryLocks, MemoryStore, SessionKey, StoredMessage
+import pytest
+
+from app.llm import MemoryLocks, MemoryStore, SessionKey, SessionRecord, StoredMessage
+from app.llm.rewind import Rewind, SessionNotFound, kept_history
 
 KEY = SessionKey("alice", "maze", "s1")
 
@@ -67,6 +70,78 @@ class TestMemoryStore:
         await store.start_turn(KEY, StoredMessage("user", "q"), system_prompt=None)
         assert await store.delete(KEY) is True
         assert await store.delete(KEY) is False
+
+    async def test_start_turn_after_drops_the_rest_then_stores_the_question(self) -> None:
+        store = MemoryStore()
+        for text in ("1", "2"):
+            await store.start_turn(KEY, StoredMessage("user", text), system_prompt=None)
+            await store.append_message(KEY, StoredMessage("assistant", f"a{text}"))
+        edited = StoredMessage("user", "2'")
+        await store.start_turn_after(KEY, 2, edited)
+        record = await store.get(KEY)
+        assert record is not None
+        assert [m.content for m in record.messages] == ["1", "a1", "2'"]
+        assert record.updated_at == edited.created_at
+        await store.start_turn_after(KEY, 1, None)
+        record = await store.get(KEY)
+        assert record is not None
+        assert [m.content for m in record.messages] == ["1"]
+
+    async def test_start_turn_after_on_a_missing_session_is_a_no_op(self) -> None:
+        store = MemoryStore()
+        await store.start_turn_after(KEY, 0, StoredMessage("user", "q"))
+        assert await store.get(KEY) is None
+
+
+async def _store_with(*roles: str) -> MemoryStore:
+    store = MemoryStore()
+    for index, role in enumerate(roles):
+        message = StoredMessage(role, f"m{index}")
+        if index == 0:
+            await store.start_turn(KEY, message, system_prompt="S")
+        else:
+            await store.append_message(KEY, message)
+    return store
+
+
+def _keep(count: int) -> Rewind:
+    async def rewind(_: SessionRecord) -> int:
+        return count
+
+    return rewind
+
+
+class TestKeptHistory:
+    async def test_keeps_the_first_messages_and_the_system_prompt(self) -> None:
+        store = await _store_with("user", "assistant", "user", "assistant")
+        kept = await kept_history(store, KEY, _keep(3), None)
+        assert (kept.keep, kept.system_prompt) == (3, "S")
+        assert [m.content for m in kept.messages] == ["m0", "m1", "m2"]
+
+    async def test_a_missing_session_is_not_found(self) -> None:
+        with pytest.raises(SessionNotFound):
+            await kept_history(MemoryStore(), KEY, _keep(0), "q")
+
+    @pytest.mark.parametrize("keep", [-1, 3])
+    async def test_a_cut_outside_the_history_is_a_bug(self, keep: int) -> None:
+        store = await _store_with("user", "assistant")
+        with pytest.raises(ValueError, match="cannot keep"):
+            await kept_history(store, KEY, _keep(keep), "q")
+
+    @pytest.mark.parametrize("keep", [0, 2])
+    async def test_answering_again_needs_a_question_last(self, keep: int) -> None:
+        store = await _store_with("user", "assistant")
+        with pytest.raises(ValueError, match="ends with a question"):
+            await kept_history(store, KEY, _keep(keep), None)
+
+    async def test_a_refusing_rewind_stops_the_turn(self) -> None:
+        store = await _store_with("user", "assistant")
+
+        async def refuse(_: SessionRecord) -> int:
+            raise LookupError("no such message")
+
+        with pytest.raises(LookupError, match="no such message"):
+            await kept_history(store, KEY, refuse, "q")
 
 
 class TestMemoryLocks:

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsErrors, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesErrors, ListCompletionTypesResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginUserData, LoginUserErrors, LoginUserResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeErrors, ReadMeResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
+import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateTemporaryPasswordData, CreateTemporaryPasswordErrors, CreateTemporaryPasswordResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, EditChatMessageData, EditChatMessageErrors, EditChatMessageResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsErrors, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesErrors, ListCompletionTypesResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginUserData, LoginUserErrors, LoginUserResponses, LogoutUserData, LogoutUserErrors, LogoutUserResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeErrors, ReadMeResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, RefreshAccessTokenData, RefreshAccessTokenErrors, RefreshAccessTokenResponses, RegenerateChatAnswerData, RegenerateChatAnswerErrors, RegenerateChatAnswerResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, RenameChatSessionData, RenameChatSessionErrors, RenameChatSessionResponses, RestoreChatSessionData, RestoreChatSessionErrors, RestoreChatSessionResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -57,6 +57,35 @@ export class AuthService {
     }
     
     /**
+     * Refresh Access Token
+     *
+     * A fresh access token for the same sign-in, while the sign-in lasts.
+     *
+     * Call it before the current token expires (`expires_in`); the sign-in itself ends
+     * `SIGN_IN_MAX_HOURS` after the login, however often it is renewed.
+     */
+    public static refreshAccessToken<ThrowOnError extends boolean = false>(options?: Options<RefreshAccessTokenData, ThrowOnError>) {
+        return (options?.client ?? client).post<RefreshAccessTokenResponses, RefreshAccessTokenErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/auth/refresh',
+            ...options
+        });
+    }
+    
+    /**
+     * Logout User
+     *
+     * End this sign-in: its access token and every renewal of it stop working.
+     */
+    public static logoutUser<ThrowOnError extends boolean = false>(options?: Options<LogoutUserData, ThrowOnError>) {
+        return (options?.client ?? client).post<LogoutUserResponses, LogoutUserErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/auth/logout',
+            ...options
+        });
+    }
+    
+    /**
      * Read Me
      */
     public static readMe<ThrowOnError extends boolean = false>(options?: Options<ReadMeData, ThrowOnError>) {
@@ -69,6 +98,11 @@ export class AuthService {
     
     /**
      * Update Me
+     *
+     * Change the display name and/or the password (which needs `current_password`).
+     *
+     * A new password ends every sign-in of the account, this one too: sign in again with it.
+     * It also clears `must_change_password`.
      */
     public static updateMe<ThrowOnError extends boolean = false>(options: Options<UpdateMeData, ThrowOnError>) {
         return (options.client ?? client).patch<UpdateMeResponses, UpdateMeErrors, ThrowOnError>({
@@ -148,6 +182,21 @@ export class UsersService {
             }
         });
     }
+    
+    /**
+     * Create Temporary Password
+     *
+     * Set a generated password the person must change after signing in with it.
+     *
+     * Shown once, never stored in plain text; every sign-in of the account ends.
+     */
+    public static createTemporaryPassword<ThrowOnError extends boolean = false>(options: Options<CreateTemporaryPasswordData, ThrowOnError>) {
+        return (options.client ?? client).post<CreateTemporaryPasswordResponses, CreateTemporaryPasswordErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/users/{user_id}/temporary-password',
+            ...options
+        });
+    }
 }
 
 export class LlmService {
@@ -185,6 +234,8 @@ export class LlmService {
     
     /**
      * List Chat Sessions
+     *
+     * The caller's chat sessions, most recently used first (at most 200). With `q`, only those whose title or any message contains it, ignoring case. Deleted sessions are not listed, also while they can still be restored.
      */
     public static listChatSessions<ThrowOnError extends boolean = false>(options?: Options<ListChatSessionsData, ThrowOnError>) {
         return (options?.client ?? client).get<ListChatSessionsResponses, ListChatSessionsErrors, ThrowOnError>({
@@ -196,6 +247,8 @@ export class LlmService {
     
     /**
      * Read Session History
+     *
+     * The session's messages, oldest first, each with its `id` (what an edit names) and `status` (`complete`, or `stopped` / `failed` for a partial answer).
      */
     public static readSessionHistory<ThrowOnError extends boolean = false>(options: Options<ReadSessionHistoryData, ThrowOnError>) {
         return (options.client ?? client).get<ReadSessionHistoryResponses, ReadSessionHistoryErrors, ThrowOnError>({
@@ -207,12 +260,78 @@ export class LlmService {
     
     /**
      * Delete Chat Session
+     *
+     * Delete the session. It disappears at once, but stays restorable with `POST …/restore` for `CHAT_UNDO_SECONDS` (30 s by default); then it is removed for good. A turn sent with its id meanwhile starts a new session, as for any unknown id.
      */
     public static deleteChatSession<ThrowOnError extends boolean = false>(options: Options<DeleteChatSessionData, ThrowOnError>) {
         return (options.client ?? client).delete<DeleteChatSessionResponses, DeleteChatSessionErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/llm/chat/session/{session_id}',
             ...options
+        });
+    }
+    
+    /**
+     * Rename Chat Session
+     *
+     * Rename the session. Its place in the list (`updated_at`) does not change.
+     */
+    public static renameChatSession<ThrowOnError extends boolean = false>(options: Options<RenameChatSessionData, ThrowOnError>) {
+        return (options.client ?? client).patch<RenameChatSessionResponses, RenameChatSessionErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/llm/chat/session/{session_id}',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Restore Chat Session
+     *
+     * Undo a delete, within `CHAT_UNDO_SECONDS` of it.
+     */
+    public static restoreChatSession<ThrowOnError extends boolean = false>(options: Options<RestoreChatSessionData, ThrowOnError>) {
+        return (options.client ?? client).post<RestoreChatSessionResponses, RestoreChatSessionErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/llm/chat/session/{session_id}/restore',
+            ...options
+        });
+    }
+    
+    /**
+     * Regenerate Chat Answer
+     *
+     * Answer the session's last question again; its last answer (and anything after the question) is replaced. Answers and events are those of `POST /api/llm/chat/session` (`event: session` first, with `created: false`). The old answer is dropped only once the new turn is admitted: a turn refused at admission (429, 503, 502, 504) changes nothing. Runs under the session's lock, after any turn in progress.
+     */
+    public static regenerateChatAnswer<ThrowOnError extends boolean = false>(options: Options<RegenerateChatAnswerData, ThrowOnError>) {
+        return (options.client ?? client).post<RegenerateChatAnswerResponses, RegenerateChatAnswerErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/llm/chat/session/{session_id}/regenerate',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Edit Chat Message
+     *
+     * Replace the question `message_id` with `message` and send it: that question and everything after it are dropped, and `message` becomes the session's last turn. Answers and events are those of `POST /api/llm/chat/session` (`event: session` first, with `created: false`). The messages are dropped only once the turn is admitted: a turn refused at admission (429, 503, 502, 504) changes nothing.
+     */
+    public static editChatMessage<ThrowOnError extends boolean = false>(options: Options<EditChatMessageData, ThrowOnError>) {
+        return (options.client ?? client).post<EditChatMessageResponses, EditChatMessageErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/llm/chat/session/{session_id}/edit',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
         });
     }
     

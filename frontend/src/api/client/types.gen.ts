@@ -211,6 +211,40 @@ export type CompletionTypeRead = {
 };
 
 /**
+ * EditRequest
+ *
+ * Replace one of the session's questions, drop what followed it, and send it.
+ */
+export type EditRequest = {
+    /**
+     * Temperature
+     */
+    temperature?: number | null;
+    /**
+     * Top P
+     */
+    top_p?: number | null;
+    /**
+     * Max Tokens
+     */
+    max_tokens?: number | null;
+    /**
+     * Stream
+     */
+    stream?: boolean;
+    /**
+     * Message Id
+     *
+     * The question to replace
+     */
+    message_id: number;
+    /**
+     * Message
+     */
+    message: string;
+};
+
+/**
  * GateLaneRead
  */
 export type GateLaneRead = {
@@ -271,6 +305,12 @@ export type HealthRead = {
  */
 export type HistoryMessageRead = {
     /**
+     * Id
+     *
+     * The message's id, stable for its life: what an edit names. A regenerate keeps its question's id; an edit's question is a new message with a new id.
+     */
+    id: number;
+    /**
      * Role
      */
     role: string;
@@ -319,6 +359,30 @@ export type LlmHealthRead = {
      */
     detail?: string | null;
     gate: GateRead;
+};
+
+/**
+ * RegenerateRequest
+ *
+ * Answer the session's last question again, replacing the answer it had.
+ */
+export type RegenerateRequest = {
+    /**
+     * Temperature
+     */
+    temperature?: number | null;
+    /**
+     * Top P
+     */
+    top_p?: number | null;
+    /**
+     * Max Tokens
+     */
+    max_tokens?: number | null;
+    /**
+     * Stream
+     */
+    stream?: boolean;
 };
 
 /**
@@ -430,6 +494,8 @@ export type SessionSummaryRead = {
     session_id: string;
     /**
      * Title
+     *
+     * The title its owner gave it, or else the start of its first question
      */
     title: string;
     /**
@@ -444,6 +510,30 @@ export type SessionSummaryRead = {
      * Updated At
      */
     updated_at: string;
+};
+
+/**
+ * SessionTitleUpdate
+ */
+export type SessionTitleUpdate = {
+    /**
+     * Title
+     *
+     * The session's new title; spaces around it are removed
+     */
+    title: string;
+};
+
+/**
+ * TemporaryPasswordRead
+ *
+ * The only response that ever carries the temporary password.
+ */
+export type TemporaryPasswordRead = {
+    /**
+     * Temporary Password
+     */
+    temporary_password: string;
 };
 
 /**
@@ -540,6 +630,12 @@ export type UserRead = {
      * Is Active
      */
     is_active: boolean;
+    /**
+     * Must Change Password
+     *
+     * The account signed in with a temporary password: until it sets its own (PATCH /api/auth/me), other routes answer 403 `password_change_required`
+     */
+    must_change_password: boolean;
     /**
      * Created At
      */
@@ -723,6 +819,56 @@ export type LoginUserResponses = {
 
 export type LoginUserResponse = LoginUserResponses[keyof LoginUserResponses];
 
+export type RefreshAccessTokenData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/auth/refresh';
+};
+
+export type RefreshAccessTokenErrors = {
+    /**
+     * The token is not valid any more, or its sign-in ended (logout, password change, `SIGN_IN_MAX_HOURS` reached: `sign_in_ended`), or it is an API key (`not_a_sign_in`): sign in again
+     */
+    401: ErrorResponse;
+};
+
+export type RefreshAccessTokenError = RefreshAccessTokenErrors[keyof RefreshAccessTokenErrors];
+
+export type RefreshAccessTokenResponses = {
+    /**
+     * Successful Response
+     */
+    200: TokenRead;
+};
+
+export type RefreshAccessTokenResponse = RefreshAccessTokenResponses[keyof RefreshAccessTokenResponses];
+
+export type LogoutUserData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/auth/logout';
+};
+
+export type LogoutUserErrors = {
+    /**
+     * The token is not valid (already logged out?), or it is an API key (`not_a_sign_in`: revoke keys with DELETE /api/keys/{key_id})
+     */
+    401: ErrorResponse;
+};
+
+export type LogoutUserError = LogoutUserErrors[keyof LogoutUserErrors];
+
+export type LogoutUserResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type LogoutUserResponse = LogoutUserResponses[keyof LogoutUserResponses];
+
 export type ReadMeData = {
     body?: never;
     path?: never;
@@ -793,6 +939,10 @@ export type ListApiKeysErrors = {
      * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
     401: ErrorResponse;
+    /**
+     * The account signed in with a temporary password and must set its own first (`password_change_required`)
+     */
+    403: ErrorResponse;
 };
 
 export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
@@ -824,6 +974,10 @@ export type CreateApiKeyErrors = {
      * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
     401: ErrorResponse;
+    /**
+     * The account signed in with a temporary password and must set its own first (`password_change_required`)
+     */
+    403: ErrorResponse;
     /**
      * The request body is larger than the server accepts
      */
@@ -865,6 +1019,10 @@ export type DeleteApiKeyErrors = {
      */
     401: ErrorResponse;
     /**
+     * The account signed in with a temporary password and must set its own first (`password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
      * No such API key
      */
     404: ErrorResponse;
@@ -894,7 +1052,7 @@ export type ListUsersErrors = {
      */
     401: ErrorResponse;
     /**
-     * Your account's role does not allow this
+     * Admin role required — or the account signed in with a temporary password and must set its own first (`password_change_required`)
      */
     403: ErrorResponse;
 };
@@ -936,13 +1094,17 @@ export type UpdateUserErrors = {
      */
     401: ErrorResponse;
     /**
-     * Your account's role does not allow this
+     * Admin role required — or the account signed in with a temporary password and must set its own first (`password_change_required`)
      */
     403: ErrorResponse;
     /**
      * No such user
      */
     404: ErrorResponse;
+    /**
+     * The change would leave no active admin (`last_admin`): make another account admin first
+     */
+    409: ErrorResponse;
     /**
      * The request body is larger than the server accepts
      */
@@ -960,6 +1122,50 @@ export type UpdateUserResponses = {
 
 export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
 
+export type CreateTemporaryPasswordData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         *
+         * A row id
+         */
+        user_id: number;
+    };
+    query?: never;
+    url: '/api/users/{user_id}/temporary-password';
+};
+
+export type CreateTemporaryPasswordErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * Admin role required — or the account signed in with a temporary password and must set its own first (`password_change_required`); or it is your own account (`own_account`): change your own password with PATCH /api/auth/me
+     */
+    403: ErrorResponse;
+    /**
+     * No such user
+     */
+    404: ErrorResponse;
+};
+
+export type CreateTemporaryPasswordError = CreateTemporaryPasswordErrors[keyof CreateTemporaryPasswordErrors];
+
+export type CreateTemporaryPasswordResponses = {
+    /**
+     * Successful Response
+     */
+    200: TemporaryPasswordRead;
+};
+
+export type CreateTemporaryPasswordResponse = CreateTemporaryPasswordResponses[keyof CreateTemporaryPasswordResponses];
+
 export type ChatData = {
     body: ChatRequest;
     path?: never;
@@ -976,6 +1182,10 @@ export type ChatErrors = {
      * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
     401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
     /**
      * The request body is larger than the server accepts
      */
@@ -1026,6 +1236,10 @@ export type ChatSessionErrors = {
      */
     401: ErrorResponse;
     /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
      * The request body is larger than the server accepts
      */
     413: ErrorResponse;
@@ -1061,15 +1275,30 @@ export type ChatSessionResponse = ChatSessionResponses[keyof ChatSessionResponse
 export type ListChatSessionsData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Only sessions whose title or any message contains this text, ignoring case
+         */
+        q?: string | null;
+    };
     url: '/api/llm/chat/sessions';
 };
 
 export type ListChatSessionsErrors = {
     /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
      * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
     401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
 };
 
 export type ListChatSessionsError = ListChatSessionsErrors[keyof ListChatSessionsErrors];
@@ -1106,6 +1335,10 @@ export type ReadSessionHistoryErrors = {
      * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
     401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
     /**
      * No such session, or it belongs to someone else
      */
@@ -1145,6 +1378,10 @@ export type DeleteChatSessionErrors = {
      */
     401: ErrorResponse;
     /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
      * No such session, or it belongs to someone else
      */
     404: ErrorResponse;
@@ -1160,6 +1397,222 @@ export type DeleteChatSessionResponses = {
 };
 
 export type DeleteChatSessionResponse = DeleteChatSessionResponses[keyof DeleteChatSessionResponses];
+
+export type RenameChatSessionData = {
+    body: SessionTitleUpdate;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/llm/chat/session/{session_id}';
+};
+
+export type RenameChatSessionErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such session, or it belongs to someone else
+     */
+    404: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+};
+
+export type RenameChatSessionError = RenameChatSessionErrors[keyof RenameChatSessionErrors];
+
+export type RenameChatSessionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionSummaryRead;
+};
+
+export type RenameChatSessionResponse = RenameChatSessionResponses[keyof RenameChatSessionResponses];
+
+export type RestoreChatSessionData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/llm/chat/session/{session_id}/restore';
+};
+
+export type RestoreChatSessionErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such deleted session, its undo window has passed, or it belongs to someone else
+     */
+    404: ErrorResponse;
+};
+
+export type RestoreChatSessionError = RestoreChatSessionErrors[keyof RestoreChatSessionErrors];
+
+export type RestoreChatSessionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionSummaryRead;
+};
+
+export type RestoreChatSessionResponse = RestoreChatSessionResponses[keyof RestoreChatSessionResponses];
+
+export type RegenerateChatAnswerData = {
+    body: RegenerateRequest;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/llm/chat/session/{session_id}/regenerate';
+};
+
+export type RegenerateChatAnswerErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such session, or it belongs to someone else
+     */
+    404: ErrorResponse;
+    /**
+     * The session has no question to answer again (code `nothing_to_regenerate`)
+     */
+    409: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+    /**
+     * Too many requests: wait the seconds that `Retry-After` says, then try again
+     */
+    429: ErrorResponse;
+    /**
+     * The model refused or could not handle this request; sending it again will not help
+     */
+    502: ErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: ErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: ErrorResponse;
+};
+
+export type RegenerateChatAnswerError = RegenerateChatAnswerErrors[keyof RegenerateChatAnswerErrors];
+
+export type RegenerateChatAnswerResponses = {
+    /**
+     * JSON, or Server-Sent Events when the body says stream or Accept asks
+     */
+    200: SessionChatResponse;
+};
+
+export type RegenerateChatAnswerResponse = RegenerateChatAnswerResponses[keyof RegenerateChatAnswerResponses];
+
+export type EditChatMessageData = {
+    body: EditRequest;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/llm/chat/session/{session_id}/edit';
+};
+
+export type EditChatMessageErrors = {
+    /**
+     * Invalid request, or `message_id` names an answer rather than a question
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such session or message, or it belongs to someone else
+     */
+    404: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+    /**
+     * Too many requests: wait the seconds that `Retry-After` says, then try again
+     */
+    429: ErrorResponse;
+    /**
+     * The model refused or could not handle this request; sending it again will not help
+     */
+    502: ErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: ErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: ErrorResponse;
+};
+
+export type EditChatMessageError = EditChatMessageErrors[keyof EditChatMessageErrors];
+
+export type EditChatMessageResponses = {
+    /**
+     * JSON, or Server-Sent Events when the body says stream or Accept asks
+     */
+    200: SessionChatResponse;
+};
+
+export type EditChatMessageResponse = EditChatMessageResponses[keyof EditChatMessageResponses];
 
 export type ReadLlmHealthData = {
     body?: never;
@@ -1193,6 +1646,10 @@ export type ChatStreamErrors = {
      * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
     401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
     /**
      * The request body is larger than the server accepts
      */
@@ -1241,6 +1698,10 @@ export type ChatSessionStreamErrors = {
      */
     401: ErrorResponse;
     /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
      * The request body is larger than the server accepts
      */
     413: ErrorResponse;
@@ -1288,6 +1749,10 @@ export type ReadSessionHistoryLegacyErrors = {
      */
     401: ErrorResponse;
     /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
      * No such session, or it belongs to someone else
      */
     404: ErrorResponse;
@@ -1325,6 +1790,10 @@ export type GenerateCompletionErrors = {
      */
     401: ErrorResponse;
     /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
      * The request body is larger than the server accepts
      */
     413: ErrorResponse;
@@ -1361,6 +1830,10 @@ export type ListCompletionTypesErrors = {
      * Sign in first: the bearer token is missing, expired, revoked or not valid
      */
     401: ErrorResponse;
+    /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: ErrorResponse;
 };
 
 export type ListCompletionTypesError = ListCompletionTypesErrors[keyof ListCompletionTypesErrors];

@@ -4,11 +4,15 @@
 #   backend on a free port with a throwaway SQLite database → wait for /api/health →
 #   run Playwright (frontend/e2e) → stop everything, whatever happened.
 # Extra arguments go to `playwright test` (e.g. `scripts/test-e2e.sh e2e/auth.spec.ts`).
+# The backend starts with an admin account (E2E_ADMIN_EMAIL / E2E_ADMIN_PASSWORD) and login
+# limits loose enough for many sign-ins from one address; screenshots go to frontend/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+export E2E_ADMIN_EMAIL="${E2E_ADMIN_EMAIL:-e2e-admin@example.com}"
+export E2E_ADMIN_PASSWORD="${E2E_ADMIN_PASSWORD:-e2e-Admin-pass-1}"
 LLM_START_TIMEOUT="${LLM_START_TIMEOUT:-300}"
 BACKEND_START_TIMEOUT="${BACKEND_START_TIMEOUT:-60}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/prompt-portal-e2e.XXXXXX")"
@@ -86,6 +90,10 @@ echo "==> Starting the backend at $BASE_URL"
     LLM_SERVER_URL="$LLM_SERVER_URL" \
     LLM_TEMPERATURE=0 \
     ENVIRONMENT=development \
+    ADMIN_EMAIL="$E2E_ADMIN_EMAIL" \
+    ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
+    LOGIN_RATE_LIMIT_ACCOUNT="200/minute" \
+    LOGIN_RATE_LIMIT_ADDRESS="2000/minute" \
     exec "$PYTHON" -m app.server --host 127.0.0.1 --port "$PORT"
 ) >"$WORK/backend.log" 2>&1 &
 PIDS+=("$!")
@@ -93,5 +101,5 @@ wait_for "the backend" "$BACKEND_START_TIMEOUT" "${PIDS[-1]}" curl -fsS "$BASE_U
 
 echo "==> Running Playwright"
 cd frontend
-mkdir -p e2e/screenshots
+mkdir -p screenshots
 E2E_BASE_URL="$BASE_URL" npx --no-install playwright test "$@"

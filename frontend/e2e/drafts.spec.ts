@@ -16,6 +16,26 @@ async function editorText(editor: Locator): Promise<string> {
   });
 }
 
+/** The contrast ratio of the ghost text against the editor's background. */
+async function ghostContrast(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const channels = (color: string) => (color.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+    const luminance = (color: string) => {
+      const [r = 0, g = 0, b = 0] = channels(color).map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const ghostEl = document.querySelector(".cm-ghost-text");
+    const editorEl = document.querySelector(".ghost-editor");
+    if (!ghostEl || !editorEl) return 0;
+    const fg = luminance(getComputedStyle(ghostEl).color);
+    const bg = luminance(getComputedStyle(editorEl).backgroundColor);
+    return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  });
+}
+
 function watchCompletions(page: Page) {
   const seen = { started: 0, finished: 0, aborted: 0, otherFailures: [] as string[] };
   page.on("request", (request) => {
@@ -66,6 +86,16 @@ test("ghost text in Drafts: Tab accepts the suggestion, typing on cancels a stal
   const before = await editorText(draft);
   expect(before).toBe("The quick brown fox jumps over the");
   await shot(page, "20-drafts-ghost");
+  // Readable on its own (WCAG AA, 4.5:1) in both themes, and told in words too.
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    expect(await ghostContrast(page)).toBeGreaterThanOrEqual(4.5);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  await expect(page.getByRole("status", { name: "Suggestion status: ready" })).toHaveText(
+    /Suggestion shown/,
+  );
+  await expect(page.getByRole("button", { name: "Accept suggestion" })).toBeVisible();
 
   await page.keyboard.press("Tab");
   await expect.poll(() => editorText(draft)).toBe(before + suggestion);

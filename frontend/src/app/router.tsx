@@ -9,8 +9,12 @@ import {
   createRouter,
   redirect,
 } from "@tanstack/react-router";
-import { setUnauthorizedHandler } from "@/api/http";
+import { setPasswordChangeHandler, setUnauthorizedHandler } from "@/api/http";
+import { authKeys, meQueryOptions } from "@/features/auth/api";
+import { startThemeSync } from "@/lib/theme";
 import { tokenStorage } from "@/lib/token-storage";
+import { AccountPage } from "./routes/account";
+import { AdminUsersPage } from "./routes/admin-users";
 import { AppLayout } from "./routes/app-layout";
 import { ChatPage } from "./routes/chat";
 import { DashboardPage } from "./routes/dashboard";
@@ -19,6 +23,7 @@ import { LoginPage } from "./routes/login";
 import { NotFoundPage } from "./routes/not-found";
 import { RegisterPage } from "./routes/register";
 import { RootLayout } from "./routes/root";
+import { SettingsPage } from "./routes/settings";
 import { ApiKeysPage } from "./routes/settings-keys";
 
 export interface RouterContext {
@@ -28,7 +33,16 @@ export interface RouterContext {
 export interface LoginSearch {
   redirect?: string;
   registered?: boolean;
+  /** The sign-in ran out (or was ended elsewhere) while the person was on `redirect`. */
+  expired?: boolean;
 }
+
+function flag(value: unknown): true | undefined {
+  return value === true || value === "true" ? true : undefined;
+}
+
+/** Where a person whose password must change may still go. */
+export const ACCOUNT_PATH = "/account";
 
 /** Only same-site paths are followed after login (no open redirects). */
 export function safeRedirect(value: unknown): string | undefined {
@@ -55,7 +69,8 @@ const loginRoute = createRoute({
   path: "/login",
   validateSearch: (search: Record<string, unknown>): LoginSearch => ({
     redirect: safeRedirect(search.redirect),
-    registered: search.registered === true || search.registered === "true" ? true : undefined,
+    registered: flag(search.registered),
+    expired: flag(search.expired),
   }),
   beforeLoad: redirectIfLoggedIn,
   component: LoginPage,
@@ -71,9 +86,15 @@ const registerRoute = createRoute({
 const authenticatedRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: "authenticated",
-  beforeLoad: ({ location }) => {
+  beforeLoad: async ({ location, context }) => {
     if (!tokenStorage.get()) {
       throw redirect({ to: "/login", search: { redirect: location.href } });
+    }
+    // A password set by an admin must be replaced before anything else. (When the account
+    // cannot be read, the page shows why; a 401 already went to the login page.)
+    const me = await context.queryClient.ensureQueryData(meQueryOptions()).catch(() => undefined);
+    if (me?.must_change_password && location.pathname !== ACCOUNT_PATH) {
+      throw redirect({ to: ACCOUNT_PATH });
     }
   },
   component: AppLayout,
@@ -104,16 +125,44 @@ const draftsRoute = createRoute({
   component: DraftsPage,
 });
 
+const settingsRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: "/settings",
+  component: SettingsPage,
+});
+
 const apiKeysRoute = createRoute({
   getParentRoute: () => authenticatedRoute,
   path: "/settings/keys",
   component: ApiKeysPage,
 });
 
+const accountRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: ACCOUNT_PATH,
+  component: AccountPage,
+});
+
+/** Admins only; the page itself tells anyone else they are not allowed. */
+const adminUsersRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: "/admin/users",
+  component: AdminUsersPage,
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   registerRoute,
-  authenticatedRoute.addChildren([dashboardRoute, chatRoute, chatSessionRoute, draftsRoute, apiKeysRoute]),
+  authenticatedRoute.addChildren([
+    dashboardRoute,
+    chatRoute,
+    chatSessionRoute,
+    draftsRoute,
+    settingsRoute,
+    apiKeysRoute,
+    accountRoute,
+    adminUsersRoute,
+  ]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {
@@ -123,16 +172,28 @@ export function createAppRouter(queryClient: QueryClient) {
     defaultPreload: "intent",
     scrollRestoration: true,
   });
-  // The session is over: forget this user's data and start again at the login page.
+  startThemeSync();
+  // The session is over: forget this user's data and start again at the login page. After a
+  // logout it starts afresh; otherwise (lapsed, revoked, ended in another tab) the login
+  // brings the person back to where they were.
   const sendToLogin = () => {
     queryClient.clear();
     const here = router.state.location;
     if (here.pathname === "/login" || here.pathname === "/register") return;
-    void router.navigate({ to: "/login", search: { redirect: safeRedirect(here.href) } });
+    const search: LoginSearch =
+      tokenStorage.endReason() === "logout"
+        ? {}
+        : { redirect: safeRedirect(here.href), expired: true };
+    void router.navigate({ to: "/login", search });
   };
   // A 401 on an authenticated call.
   setUnauthorizedHandler(sendToLogin);
-  // The token went away, e.g. logged out in another tab.
+  // A 403 because an admin set a temporary password: set a new one first.
+  setPasswordChangeHandler(() => {
+    void queryClient.invalidateQueries({ queryKey: authKeys.me() });
+    if (router.state.location.pathname !== ACCOUNT_PATH) void router.navigate({ to: ACCOUNT_PATH });
+  });
+  // The token went away: this tab logged out or let it lapse, or another tab logged out.
   tokenStorage.subscribe(() => {
     if (!tokenStorage.get()) sendToLogin();
   });

@@ -5,6 +5,11 @@
 import { subscribeToStorageKey } from "./storage-subscription";
 
 export const TOKEN_STORAGE_KEY = "prompt-portal.access-token";
+/**
+ * When this browser received the token (its own clock, milliseconds): with the token's
+ * lifetime, that says when it lapses here even if this clock and the server's disagree.
+ */
+export const TOKEN_RECEIVED_KEY = "prompt-portal.access-token-received-at";
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -35,13 +40,25 @@ export const tokenStorage = {
   },
   set(token: string): void {
     endReason = null;
+    // Before the token, so another tab that hears about the token finds its time too.
+    window.localStorage.setItem(TOKEN_RECEIVED_KEY, String(Date.now()));
     window.localStorage.setItem(TOKEN_STORAGE_KEY, token);
     notify();
   },
   clear(reason: EndReason = "expired"): void {
     endReason = reason;
     window.localStorage.removeItem(TOKEN_STORAGE_KEY);
+    window.localStorage.removeItem(TOKEN_RECEIVED_KEY);
     notify();
+  },
+  /** When the stored token arrived (see {@link TOKEN_RECEIVED_KEY}); null when unknown. */
+  receivedAt(): number | null {
+    try {
+      const value = Number(window.localStorage.getItem(TOKEN_RECEIVED_KEY));
+      return Number.isFinite(value) && value > 0 ? value : null;
+    } catch {
+      return null;
+    }
   },
   /** Why this tab last cleared the token (see {@link EndReason}). */
   endReason(): EndReason | null {

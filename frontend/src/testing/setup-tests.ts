@@ -19,6 +19,10 @@ if (typeof Range !== "undefined") {
 if (typeof document !== "undefined") {
   document.elementFromPoint ??= () => null;
 }
+// jsdom does not scroll; the router restores scroll positions between pages.
+if (typeof window !== "undefined") {
+  window.scrollTo = () => undefined;
+}
 
 afterEach(() => {
   cleanup();

@@ -30,13 +30,15 @@ describe("createAppRouter", () => {
     );
 
     await vi.waitFor(() => expect(router.state.location.pathname).toBe("/login"));
-    expect(router.state.location.search).toMatchObject({ redirect: "/drafts" });
+    expect(router.state.location.search).toMatchObject({ redirect: "/drafts", expired: true });
     expect(queryClient.getQueryData(["auth", "me"])).toBeUndefined();
   });
 
   it("stays put when another tab logs in", async () => {
     tokenStorage.set("jwt");
-    const router = createAppRouter(createTestQueryClient());
+    const queryClient = createTestQueryClient();
+    queryClient.setQueryData(["auth", "me"], { id: 1 });
+    const router = createAppRouter(queryClient);
     await router.navigate({ to: "/drafts" });
 
     window.localStorage.setItem(TOKEN_STORAGE_KEY, "other");

@@ -8,7 +8,7 @@ export function DashboardPage() {
   const me = useMe();
   const name = me.data ? me.data.display_name || me.data.email : "";
   return (
-    <main className="page">
+    <main className="page" id="main">
       <h1>{name ? `Welcome, ${name}` : "Welcome"}</h1>
       <p className="lead">
         Write prompts, chat with the model and hand out API keys to your scripts and game clients.

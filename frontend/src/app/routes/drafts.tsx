@@ -9,14 +9,14 @@ export function DraftsPage() {
   const [ghostText] = useGhostTextEnabled();
   const me = useMe();
   return (
-    <main className="page">
+    <main className="page" id="main">
       <div className="page-heading">
         <h1>Drafts</h1>
         <GhostTextToggle compact />
       </div>
       <p className="lead">
-        Write with suggestions from the model. Tab accepts a suggestion, → or Ctrl+→ takes one word,
-        Esc dismisses it.
+        Write with suggestions from the model. Tab or the Accept button takes a suggestion, → or
+        Ctrl+→ takes one word, Esc dismisses it.
       </p>
       {me.data ? (
         // Drafts are kept per account; a different account gets a fresh panel.

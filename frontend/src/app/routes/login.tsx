@@ -18,6 +18,11 @@ export function LoginPage() {
       {search.registered ? (
         <Alert tone="success">Your account is ready. Log in to continue.</Alert>
       ) : null}
+      {search.expired && !search.registered ? (
+        <Alert tone="info">
+          Your session has ended. Log in again to continue where you left off.
+        </Alert>
+      ) : null}
       <LoginForm onSuccess={onSuccess} />
       <p className="muted">
         New here? <Link to="/register">Create an account</Link>

@@ -7,7 +7,11 @@ export function RegisterPage() {
   return (
     <AuthShell title="Create an account">
       <RegisterForm
-        onSuccess={() => void navigate({ to: "/login", search: { registered: true } })}
+        onSuccess={({ loggedIn }) =>
+          loggedIn
+            ? void navigate({ to: "/" })
+            : void navigate({ to: "/login", search: { registered: true } })
+        }
       />
       <p className="muted">
         Already registered? <Link to="/login">Log in</Link>

@@ -1,15 +1,12 @@
-import { Card } from "@/components/ui/card";
 import { ApiKeysPanel } from "@/features/settings/components/api-keys-panel";
-import { GhostTextToggle } from "@/features/settings/components/ghost-text-toggle";
+import { SettingsTabs } from "./settings-tabs";
 
 export function ApiKeysPage() {
   return (
-    <main className="page">
+    <main className="page" id="main">
       <h1>API keys</h1>
+      <SettingsTabs />
       <ApiKeysPanel />
-      <Card title="Editor" className="editor-settings">
-        <GhostTextToggle />
-      </Card>
     </main>
   );
 }

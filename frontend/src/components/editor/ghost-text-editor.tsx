@@ -8,13 +8,16 @@ import { Compartment, EditorState, type Extension } from "@codemirror/state";
 import { EditorView, keymap, placeholder as placeholderExtension } from "@codemirror/view";
 import { type CSSProperties, useEffect, useLayoutEffect, useRef, useState } from "react";
 import {
+  acceptGhost,
   type CompleteFn,
   dismissGhost,
   externalChange,
   type GhostStatus,
+  ghostField,
   ghostText,
 } from "./ghost-text";
 import { LruCache } from "./lru-cache";
+import "./ghost-text-editor.css";
 
 export type { CompleteFn, GhostStatus } from "./ghost-text";
 
@@ -53,10 +56,14 @@ export interface GhostTextEditorProps {
   className?: string;
 }
 
-const STATUS_LABEL: Record<GhostStatus, string> = {
-  idle: "Suggestion status: idle",
-  waiting: "Suggestion status: waiting",
-  error: "Suggestion status: error",
+/** What the status line says: the request's state, or "ready" while a suggestion shows. */
+type ShownStatus = GhostStatus | "ready";
+
+const STATUS_TEXT: Record<ShownStatus, string> = {
+  idle: "Suggestions on",
+  waiting: "Thinking of a suggestion…",
+  ready: "Suggestion shown: Tab or Accept takes it",
+  error: "No suggestion",
 };
 
 function configuration(props: {
@@ -89,6 +96,7 @@ export function GhostTextEditor({
   const configCompartment = useRef(new Compartment()).current;
   const [status, setStatus] = useState<GhostStatus>("idle");
   const [statusMessage, setStatusMessage] = useState<string | undefined>(undefined);
+  const [hasGhost, setHasGhost] = useState(false);
 
   // The editor is created once; it reads the latest props through this ref.
   const latest = useRef({ onChange, onSubmit, complete, enabled, disabled });
@@ -134,6 +142,7 @@ export function GhostTextEditor({
           EditorView.lineWrapping,
           configCompartment.of(configuration({ ariaLabel, placeholder, disabled })),
           EditorView.updateListener.of((update) => {
+            setHasGhost(update.state.field(ghostField, false) !== null);
             if (!update.docChanged) return;
             if (update.transactions.some((tr) => tr.annotation(externalChange))) return;
             latest.current.onChange(update.state.doc.toString());
@@ -189,12 +198,64 @@ export function GhostTextEditor({
     >
       <div ref={hostRef} className="ghost-editor-host" />
       {enabled ? (
-        <span
-          className={`ghost-status ghost-status-${status}`}
-          role="status"
-          aria-label={STATUS_LABEL[status]}
-          title={status === "error" ? statusMessage : undefined}
+        <GhostBar
+          status={hasGhost && status === "idle" ? "ready" : status}
+          message={statusMessage}
+          onAccept={
+            hasGhost && !disabled
+              ? () => {
+                  const view = viewRef.current;
+                  if (!view) return;
+                  acceptGhost(view, "all");
+                  view.focus();
+                }
+              : undefined
+          }
         />
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * The line under the text: what the suggestions are doing, in words and an icon (not colour
+ * alone), and an Accept button for touch screens, which have no Tab key.
+ */
+function GhostBar({
+  status,
+  message,
+  onAccept,
+}: {
+  status: ShownStatus;
+  message: string | undefined;
+  onAccept: (() => void) | undefined;
+}) {
+  const text =
+    status === "error" && message ? `${STATUS_TEXT.error}: ${message}` : STATUS_TEXT[status];
+  return (
+    <div className="ghost-bar">
+      <span
+        className={`ghost-status ghost-status-${status}`}
+        role="status"
+        aria-label={`Suggestion status: ${status}`}
+        title={status === "error" ? message : undefined}
+      >
+        <span className="ghost-status-icon" aria-hidden="true" />
+        <span className="ghost-status-text">{text}</span>
+      </span>
+      {onAccept ? (
+        <button
+          type="button"
+          className="btn btn-secondary ghost-accept"
+          aria-label="Accept suggestion"
+          // Keep the focus (and a phone's keyboard) in the editor.
+          onPointerDown={(event) => event.preventDefault()}
+          onMouseDown={(event) => event.preventDefault()}
+          onClick={onAccept}
+        >
+          Accept
+          <kbd>Tab</kbd>
+        </button>
       ) : null}
     </div>
   );

@@ -273,12 +273,14 @@ function makeRequester(config: GhostTextConfig) {
 }
 
 const ghostTheme = EditorView.baseTheme({
+  // A colour readable on its own (WCAG AA, see --ghost in styles.css) and italics, so the
+  // suggestion differs from typed text by more than its shade.
   ".cm-ghost-text": {
-    color: "#9aa1ad",
+    color: "var(--ghost, #6b7280)",
+    fontStyle: "italic",
     whiteSpace: "pre-wrap",
     pointerEvents: "none",
   },
-  "&dark .cm-ghost-text": { color: "#6b7280" },
 });
 
 /** Everything ghost text needs: the field, the requester, the keys and the style. */

@@ -11,7 +11,7 @@ import {
 } from "@tanstack/react-query";
 import { AuthService, type TokenRead, type UserCreate, type UserRead } from "@/api/client";
 import { resetCompletionBackoff } from "@/api/completion";
-import { ApiError, apiFetch, apiUrl, isErrorBody, unwrap, withSessionHeld } from "@/api/http";
+import { unwrap, withSessionHeld } from "@/api/http";
 import { tokenStorage } from "@/lib/token-storage";
 
 export interface LoginCredentials {
@@ -20,7 +20,7 @@ export interface LoginCredentials {
 }
 
 /** The signed-in account; `must_change_password` is set after an admin reset the password. */
-export type Me = UserRead & { must_change_password?: boolean };
+export type Me = UserRead;
 
 export const authKeys = {
   all: ["auth"] as const,
@@ -59,28 +59,26 @@ export function useLogin() {
   });
 }
 
+export interface Registered {
+  user: UserRead;
+  /** False when the account exists but the login after it failed (e.g. too many attempts). */
+  loggedIn: boolean;
+}
+
 /** Create the account, then log straight in with the same credentials. */
 export function useRegister() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (data: UserCreate): Promise<UserRead> => {
+    mutationFn: async (data: UserCreate): Promise<Registered> => {
       const user = await unwrap(AuthService.registerUser({ body: data }));
-      await loginUser({ email: data.email, password: data.password });
-      return user;
+      const loggedIn = await loginUser({ email: data.email, password: data.password }).then(
+        () => true,
+        () => false,
+      );
+      return { user, loggedIn };
     },
     onSuccess: () => queryClient.removeQueries({ queryKey: authKeys.all }),
   });
-}
-
-/** POST a body-less auth call through the shared fetch; its JSON, or a thrown `ApiError`. */
-async function postAuth<T>(path: string, token?: string): Promise<T | undefined> {
-  const headers = token ? { Authorization: `Bearer ${token}` } : undefined;
-  const response = await apiFetch(apiUrl(path), { method: "POST", headers });
-  const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
-  if (!response.ok) {
-    throw new ApiError(response.status, isErrorBody(body) ? body : undefined, `HTTP ${response.status}`);
-  }
-  return body as T | undefined;
 }
 
 /**
@@ -89,8 +87,8 @@ async function postAuth<T>(path: string, token?: string): Promise<T | undefined>
  * session as for any other call.
  */
 export async function refreshToken(): Promise<void> {
-  const token = await postAuth<TokenRead>("/api/auth/refresh");
-  if (token?.access_token) tokenStorage.set(token.access_token);
+  const token = await unwrap(AuthService.refreshAccessToken());
+  tokenStorage.set(token.access_token);
 }
 
 /**
@@ -100,7 +98,8 @@ export async function refreshToken(): Promise<void> {
 export async function logOut(queryClient: QueryClient): Promise<void> {
   const token = tokenStorage.get();
   if (token) {
-    await withSessionHeld(() => postAuth("/api/auth/logout", token)).catch(() => undefined);
+    const call = AuthService.logoutUser({ headers: { Authorization: `Bearer ${token}` } });
+    await withSessionHeld(() => unwrap(call)).catch(() => undefined);
   }
   tokenStorage.clear("logout");
   queryClient.clear();
@@ -140,7 +139,13 @@ export function useChangePassword() {
             body: { current_password: currentPassword, new_password: newPassword },
           }),
         );
-        await loginUser({ email, password: newPassword });
+        try {
+          await loginUser({ email, password: newPassword });
+        } catch {
+          // Changed, but the new login failed (e.g. too many attempts): the old token is dead,
+          // so end the session; the login page keeps this page as where to come back to.
+          tokenStorage.clear("expired");
+        }
         return me;
       }),
     onSuccess: (me) => queryClient.setQueryData(authKeys.me(), me),

@@ -109,8 +109,7 @@ export function streamSessionChat(
   return streamTurn("/api/llm/chat/session", request, options);
 }
 
-const sessionPath = (sessionId: string) =>
-  `/api/llm/chat/session/${encodeURIComponent(sessionId)}`;
+const sessionPath = (sessionId: string) => `/api/llm/chat/session/${encodeURIComponent(sessionId)}`;
 
 /** Answer the session's last question again; the old answer goes once this one is admitted. */
 export function streamRegenerate(
@@ -181,13 +180,37 @@ export function useLlmHealth(pollMs?: number) {
   });
 }
 
+const invalidateSessions = (queryClient: ReturnType<typeof useQueryClient>) =>
+  queryClient.invalidateQueries({ queryKey: [...chatKeys.all, "sessions"] });
+
+/** Give a chat its own title (instead of the one taken from its first question). */
+export function useRenameSession() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ sessionId, title }: { sessionId: string; title: string }) =>
+      unwrap(LlmService.renameChatSession({ path: { session_id: sessionId }, body: { title } })),
+    onSettled: () => invalidateSessions(queryClient),
+  });
+}
+
+/** Bring back a chat deleted moments ago (only within the undo window). */
+export function useRestoreSession() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (sessionId: string) =>
+      unwrap(LlmService.restoreChatSession({ path: { session_id: sessionId } })),
+    onSettled: () => invalidateSessions(queryClient),
+  });
+}
+
+/** Delete a chat; it can be restored for a while (see `useRestoreSession`). */
 export function useDeleteSession() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (sessionId: string) => llmAPI.clearSession(sessionId),
     onSettled: (_data, _error, sessionId) => {
       queryClient.removeQueries({ queryKey: chatKeys.history(sessionId) });
-      return queryClient.invalidateQueries({ queryKey: [...chatKeys.all, "sessions"] });
+      return invalidateSessions(queryClient);
     },
   });
 }

@@ -102,6 +102,29 @@ describe("GhostTextEditor", () => {
     expect(textbox()).toHaveFocus();
   });
 
+  it("says in words when a suggestion is shown; the Accept button takes it (no Tab on phones)", async () => {
+    const onChange = vi.fn();
+    const { fn } = fakeComplete({ "The quick brown": " fox jumps" });
+    render(<Harness complete={fn} onChange={onChange} />);
+    textbox().focus();
+    expect(screen.getByRole("status", { name: "Suggestion status: idle" })).toHaveTextContent(
+      "Suggestions on",
+    );
+    expect(screen.queryByRole("button", { name: "Accept suggestion" })).not.toBeInTheDocument();
+
+    typeInEditor(textbox(), "The quick brown");
+    await pause();
+    expect(screen.getByRole("status", { name: "Suggestion status: ready" })).toHaveTextContent(
+      "Suggestion shown: Tab or Accept takes it",
+    );
+
+    act(() => screen.getByRole("button", { name: "Accept suggestion" }).click());
+    expect(editorText(textbox())).toBe("The quick brown fox jumps");
+    expect(onChange).toHaveBeenLastCalledWith("The quick brown fox jumps");
+    expect(textbox()).toHaveFocus();
+    expect(screen.queryByRole("button", { name: "Accept suggestion" })).not.toBeInTheDocument();
+  });
+
   it("leaves Tab alone when there is no suggestion", () => {
     const { fn } = fakeComplete({});
     render(<Harness complete={fn} />);
@@ -272,6 +295,7 @@ describe("GhostTextEditor", () => {
     await pause();
     const dot = screen.getByRole("status", { name: "Suggestion status: error" });
     expect(dot).toHaveAttribute("title", "LLM service unavailable");
+    expect(dot).toHaveTextContent("No suggestion: LLM service unavailable");
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
 
     typeInEditor(textbox(), "!");

@@ -1,48 +1,69 @@
 import { type FormEvent, useState } from "react";
-import type { UserRead } from "@/api/client";
-import { ApiError } from "@/api/http";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
-import { useRegister } from "../api";
-
-const PASSWORD_MIN = 8;
+import { displayNameRule, emailRule, newPasswordRule, PASSWORD_HINT } from "@/lib/form-rules";
+import { plainErrorMessage, useFormErrors } from "@/lib/use-form-errors";
+import { type Registered, useRegister } from "../api";
 
 interface RegisterFormProps {
-  onSuccess: (user: UserRead) => void;
+  /** The account exists (and, unless `loggedIn` is false, this browser is logged in). */
+  onSuccess: (result: Registered) => void;
 }
 
+const RULES = { email: emailRule, password: newPasswordRule, display_name: displayNameRule };
+type Field = keyof typeof RULES;
+
 export function RegisterForm({ onSuccess }: RegisterFormProps) {
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
-  const [displayName, setDisplayName] = useState("");
+  const [values, setValues] = useState<Record<Field, string>>({
+    email: "",
+    password: "",
+    display_name: "",
+  });
+  const form = useFormErrors<Field>(RULES);
   const register = useRegister();
 
-  const fieldErrors = register.error instanceof ApiError ? register.error.fieldErrors() : {};
-  const hasFieldErrors = Object.keys(fieldErrors).length > 0;
+  const change = (field: Field, value: string) => {
+    const next = { ...values, [field]: value };
+    setValues(next);
+    form.recheck(next);
+  };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const name = displayName.trim();
+    if (!form.validate(values)) return;
+    const name = values.display_name.trim();
     register.mutate(
-      { email: email.trim(), password, ...(name ? { display_name: name } : {}) },
-      { onSuccess },
+      {
+        email: values.email.trim(),
+        password: values.password,
+        ...(name ? { display_name: name } : {}),
+      },
+      { onSuccess, onError: (error) => form.showServerErrors(error) },
     );
   };
 
+  const fieldErrorShown = Object.keys(form.errors).length > 0;
   return (
-    <form className="form" onSubmit={submit} aria-label="Create account" noValidate>
-      {register.error && !hasFieldErrors ? <Alert>{register.error.message}</Alert> : null}
-      {hasFieldErrors ? <Alert>Please correct the highlighted fields.</Alert> : null}
+    <form
+      ref={form.formRef}
+      className="form"
+      onSubmit={submit}
+      aria-label="Create account"
+      noValidate
+    >
+      {register.error && !fieldErrorShown ? (
+        <Alert>{plainErrorMessage(register.error)}</Alert>
+      ) : null}
       <TextField
         label="Email"
         type="email"
         name="email"
         autoComplete="email"
         required
-        value={email}
-        error={fieldErrors.email}
-        onChange={(event) => setEmail(event.target.value)}
+        value={values.email}
+        error={form.errors.email}
+        onChange={(event) => change("email", event.target.value)}
       />
       <TextField
         label="Password"
@@ -50,21 +71,20 @@ export function RegisterForm({ onSuccess }: RegisterFormProps) {
         name="password"
         autoComplete="new-password"
         required
-        minLength={PASSWORD_MIN}
-        hint={`At least ${PASSWORD_MIN} characters, mixing letters with digits or symbols.`}
-        value={password}
-        error={fieldErrors.password}
-        onChange={(event) => setPassword(event.target.value)}
+        hint={PASSWORD_HINT}
+        value={values.password}
+        error={form.errors.password}
+        onChange={(event) => change("password", event.target.value)}
       />
       <TextField
-        label="Display name"
+        label="Display name (optional)"
         name="display_name"
         autoComplete="nickname"
-        value={displayName}
-        error={fieldErrors.display_name}
-        onChange={(event) => setDisplayName(event.target.value)}
+        value={values.display_name}
+        error={form.errors.display_name}
+        onChange={(event) => change("display_name", event.target.value)}
       />
-      <Button type="submit" busy={register.isPending} disabled={!email || !password}>
+      <Button type="submit" busy={register.isPending}>
         {register.isPending ? "Creating account…" : "Create account"}
       </Button>
     </form>

@@ -12,86 +12,24 @@ import {
   streamRegenerate,
   streamSessionChat,
 } from "../api";
+import {
+  BROKE_OFF,
+  type ChatEntry,
+  type ChatNotice,
+  mergeStored,
+  newKey,
+  refusalNotice,
+  storedEntry,
+  type TurnOutcome,
+  visible,
+} from "../chat-entries";
 
-export type EntryStatus = "streaming" | "complete" | "stopped" | "failed";
-
-export interface ChatEntry {
-  /** Stable while the entry is on screen (React key). */
-  key: string;
-  /** The stored message's id, once the store has been read back. */
-  serverId?: number;
-  role: "user" | "assistant" | "system";
-  content: string;
-  status: EntryStatus;
-  /** Why a failed answer failed, in plain words. */
-  error?: string;
-}
+export type { ChatEntry, ChatNotice, TurnOutcome } from "../chat-entries";
 
 /** A turn in flight: `admitted` once the server stored its question (`event: session`). */
 export interface ActiveTurn {
   startedAt: number;
   admitted: boolean;
-}
-
-/** Why nothing was sent; `offline` when the model was down (a Retry makes sense later). */
-export interface ChatNotice {
-  message: string;
-  offline: boolean;
-}
-
-export type TurnOutcome =
-  | { stored: true }
-  | { stored: false; reason: "busy" | "stopped" | "refused" | "missing" };
-
-/** What a stored answer that broke off shows, when the reason was not seen live. */
-export const BROKE_OFF = "the answer broke off";
-const OFFLINE =
-  "The model is offline, so your message was not sent. It is back in the message box — press Retry once the model is back.";
-
-let nextKey = 0;
-const newKey = () => `m${++nextKey}`;
-
-function toRole(role: string): ChatEntry["role"] {
-  return role === "assistant" || role === "system" ? role : "user";
-}
-
-/** A stored message as the chat shows it. */
-function storedEntry(item: HistoryMessageRead, key = newKey()): ChatEntry {
-  const entry: ChatEntry = { key, role: toRole(item.role), content: item.content, status: "complete" };
-  if (typeof item.id === "number") entry.serverId = item.id;
-  if (item.status === "stopped") entry.status = "stopped";
-  if (item.status === "failed") return { ...entry, status: "failed", error: BROKE_OFF };
-  return entry;
-}
-
-const visible = (items: HistoryMessageRead[]) => items.filter((item) => item.role !== "system");
-
-/**
- * The store's messages over what is on screen: the same turns keep their keys (no remount,
- * no jump) and take the stored ids, statuses and text; anything else is replaced by the store.
- */
-export function mergeStored(local: ChatEntry[], stored: HistoryMessageRead[]): ChatEntry[] {
-  const sameShape =
-    local.length === stored.length &&
-    local.every((entry, index) => entry.role === toRole(stored[index]?.role ?? ""));
-  if (!sameShape) return stored.map((item) => storedEntry(item));
-  return stored.map((item, index) => {
-    const mine = local[index] as ChatEntry;
-    const next = storedEntry(item, mine.key);
-    return next.status === "failed" && mine.error ? { ...next, error: mine.error } : next;
-  });
-}
-
-/** The plain sentence for a turn the server refused before storing anything. */
-export function refusalNotice(error: unknown): ChatNotice {
-  if (error instanceof ApiError && error.status === 503 && error.code === "llm_unavailable") {
-    return { message: OFFLINE, offline: true };
-  }
-  if (error instanceof ApiError && error.status === 404) {
-    return { message: "This chat no longer exists, so nothing was sent.", offline: false };
-  }
-  const reason = error instanceof Error ? error.message : "The request failed";
-  return { message: `Not sent: ${reason}`, offline: false };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -199,6 +137,8 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
         if (!current()) return;
         adoptSession(id);
         setTurn((active) => active && { ...active, admitted: true });
+        // The chat is stored now: the list shows it (or its new place) at once.
+        void queryClient.invalidateQueries({ queryKey: [...chatKeys.all, "sessions"] });
       };
       setMessages(shown);
       setNotice(null);

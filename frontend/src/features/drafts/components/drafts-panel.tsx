@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { formatDateTime } from "@/lib/format";
 import { useDrafts } from "../hooks/use-drafts";
 import { TextStats } from "./text-stats";
+import "../drafts.css";
 
 interface DraftsPanelProps {
   /** Ghost-text suggestions (the page passes the user's setting). */
@@ -72,7 +73,7 @@ export function DraftsPanel({ ghostText, owner }: DraftsPanelProps) {
         complete={complete}
         enabled={ghostText}
         minHeight="18rem"
-        placeholder={`Start writing (${drafts.type})… Tab accepts a suggestion, Esc dismisses it.`}
+        placeholder={`Start writing (${drafts.type})…`}
       />
       <div className="drafts-footer">
         <TextStats text={drafts.text} />

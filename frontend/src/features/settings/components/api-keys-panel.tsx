@@ -33,7 +33,7 @@ function ApiKeyList() {
   if (keys.isError) return <Alert>{keys.error.message}</Alert>;
   if (keys.data.length === 0) return <p className="muted">No keys yet.</p>;
   return (
-    <table className="table">
+    <table className="table table-cards">
       <thead>
         <tr>
           <th scope="col">Name</th>
@@ -60,13 +60,25 @@ function ApiKeyRow({ apiKey }: { apiKey: ApiKeyRead }) {
   const revoke = useRevokeApiKey();
   return (
     <tr>
-      <td>{apiKey.name}</td>
-      <td className="mono">{apiKey.prefix}…</td>
-      <td>{formatDateTime(apiKey.created_at)}</td>
-      <td>{apiKey.expires_at ? formatDateTime(apiKey.expires_at) : "never"}</td>
-      <td>{apiKey.last_used_at ? formatDateTime(apiKey.last_used_at) : "never"}</td>
+      <th scope="row" className="card-title">
+        {apiKey.name}
+      </th>
+      <td data-label="Prefix" className="mono">
+        {apiKey.prefix}…
+      </td>
+      <td data-label="Created">{formatDateTime(apiKey.created_at)}</td>
+      <td data-label="Expires">
+        {apiKey.expires_at ? formatDateTime(apiKey.expires_at) : "never"}
+      </td>
+      <td data-label="Last used">
+        {apiKey.last_used_at ? formatDateTime(apiKey.last_used_at) : "never"}
+      </td>
       <td className="actions">
-        {revoke.error ? <span className="field-error">{revoke.error.message}</span> : null}
+        {revoke.error ? (
+          <span className="field-error" role="alert">
+            {revoke.error.message}
+          </span>
+        ) : null}
         {confirming ? (
           <>
             <Button

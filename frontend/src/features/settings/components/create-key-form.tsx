@@ -1,65 +1,80 @@
 import { type FormEvent, useState } from "react";
 import type { ApiKeyCreated } from "@/api/client";
-import { ApiError } from "@/api/http";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
+import { KEY_DAYS_MAX, keyDaysRule, requiredNameRule } from "@/lib/form-rules";
+import { plainErrorMessage, useFormErrors } from "@/lib/use-form-errors";
 import { useCreateApiKey } from "../api";
 
 interface CreateKeyFormProps {
   onCreated: (key: ApiKeyCreated) => void;
 }
 
+const RULES = { name: requiredNameRule, expires_in_days: keyDaysRule };
+type Field = keyof typeof RULES;
+const EMPTY: Record<Field, string> = { name: "", expires_in_days: "" };
+
 export function CreateKeyForm({ onCreated }: CreateKeyFormProps) {
-  const [name, setName] = useState("");
-  const [days, setDays] = useState("");
+  const [values, setValues] = useState(EMPTY);
+  const form = useFormErrors<Field>(RULES);
   const create = useCreateApiKey();
-  const fieldErrors = create.error instanceof ApiError ? create.error.fieldErrors() : {};
+
+  const change = (field: Field, value: string) => {
+    const next = { ...values, [field]: value };
+    setValues(next);
+    form.recheck(next);
+  };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const expires = Number.parseInt(days, 10);
+    if (!form.validate(values)) return;
+    const days = values.expires_in_days.trim();
     create.mutate(
-      { name: name.trim(), ...(Number.isFinite(expires) ? { expires_in_days: expires } : {}) },
+      { name: values.name.trim(), ...(days ? { expires_in_days: Number.parseInt(days, 10) } : {}) },
       {
         onSuccess: (key) => {
-          setName("");
-          setDays("");
+          setValues(EMPTY);
+          form.reset();
           onCreated(key);
         },
+        onError: (error) => form.showServerErrors(error),
       },
     );
   };
 
+  const fieldErrorShown = Object.keys(form.errors).length > 0;
   return (
-    <form className="form form-inline" onSubmit={submit} aria-label="Create API key">
+    <form
+      ref={form.formRef}
+      className="form form-inline"
+      onSubmit={submit}
+      aria-label="Create API key"
+      noValidate
+    >
       <TextField
         label="Key name"
         name="name"
         required
-        maxLength={100}
         placeholder="e.g. maze game client"
-        value={name}
-        error={fieldErrors.name}
-        onChange={(event) => setName(event.target.value)}
+        value={values.name}
+        error={form.errors.name}
+        onChange={(event) => change("name", event.target.value)}
       />
       <TextField
         label="Expires in (days)"
         name="expires_in_days"
-        type="number"
-        min={1}
-        max={3650}
+        inputMode="numeric"
         placeholder="never"
-        value={days}
-        error={fieldErrors.expires_in_days}
-        onChange={(event) => setDays(event.target.value)}
+        hint={`Empty for never, or 1 to ${KEY_DAYS_MAX}.`}
+        value={values.expires_in_days}
+        error={form.errors.expires_in_days}
+        onChange={(event) => change("expires_in_days", event.target.value)}
       />
-      <Button type="submit" busy={create.isPending} disabled={!name.trim()}>
+      <Button type="submit" busy={create.isPending}>
         Create key
       </Button>
-      {create.error && Object.keys(fieldErrors).length === 0 ? (
-        <Alert>{create.error.message}</Alert>
-      ) : null}
+      {create.error && !fieldErrorShown ? <Alert>{plainErrorMessage(create.error)}</Alert> : null}
     </form>
   );
 }

@@ -1,6 +1,6 @@
 import type { ApiKeyCreated } from "@/api/client";
 import { Button } from "@/components/ui/button";
-import { useCopyToClipboard } from "../hooks/use-copy-to-clipboard";
+import { useCopyToClipboard } from "@/lib/use-copy-to-clipboard";
 
 interface NewKeyNoticeProps {
   apiKey: ApiKeyCreated;

@@ -15,6 +15,21 @@ async function fillAndSubmit() {
 }
 
 describe("LoginForm", () => {
+  it("says what is missing next to each field and focuses the first, without a request", async () => {
+    const spy = mockFetch([]);
+    renderWithProviders(<LoginForm onSuccess={vi.fn()} />);
+    const user = userEvent.setup();
+
+    await user.click(screen.getByRole("button", { name: "Log in" }));
+
+    const email = screen.getByLabelText("Email");
+    expect(email).toHaveAttribute("aria-invalid", "true");
+    expect(email).toHaveAccessibleDescription("Enter your email address.");
+    expect(screen.getByLabelText("Password")).toHaveAccessibleDescription("Enter your password.");
+    expect(email).toHaveFocus();
+    expect(spy).not.toHaveBeenCalled();
+  });
+
   it("shows the server's error message and stays on the form", async () => {
     mockFetch([
       {

@@ -161,11 +161,13 @@ class SqlSessionStore:
 
     async def start_turn_after(
         self, key: SessionKey, keep: int, user: StoredMessage | None
-    ) -> None:
+    ) -> bool:
+        """``False`` (and nothing written) if the session is hidden or gone: a turn that
+        rewrites a deleted session's history must not leave half a turn for the undo."""
         async with session_scope(self._sessionmaker) as session:
             row = (await session.execute(select(ChatSession).where(*_visible(key)))).scalar()
             if row is None:
-                return
+                return False
             ids = select(ChatMessage.id).where(ChatMessage.session_id == row.id)
             dropped = list(
                 (await session.execute(ids.order_by(ChatMessage.id).offset(keep))).scalars()
@@ -175,6 +177,7 @@ class SqlSessionStore:
             if user is not None:
                 session.add(_row(row.id, user))
             row.updated_at = user.created_at if user is not None else utcnow()
+            return True
 
     async def append_message(self, key: SessionKey, message: StoredMessage) -> None:
         """Also into a hidden session: a turn that ends after a delete is kept for the undo."""

@@ -202,9 +202,10 @@ class RedisCachedStore:
 
     async def start_turn_after(
         self, key: SessionKey, keep: int, user: StoredMessage | None
-    ) -> None:
-        await self._primary.start_turn_after(key, keep, user)
+    ) -> bool:
+        stored = await self._primary.start_turn_after(key, keep, user)
         await self._refresh(key)  # a rewrite is rare: one primary read refills the cache
+        return stored
 
     async def append_message(self, key: SessionKey, message: StoredMessage) -> None:
         await self._primary.append_message(key, message)

@@ -253,11 +253,16 @@ class SessionManager:
         system_prompt: str | None,
         kept: Kept | None,
     ) -> bool:
-        """The admitted turn's first write; ``True`` if it created the session."""
+        """The admitted turn's first write; ``True`` if it created the session.
+
+        A rewriting turn whose session was deleted while it waited (for the lock's holder to
+        finish, or for capacity) raises :class:`SessionNotFound`: it stores nothing.
+        """
         if kept is None:
             assert user is not None  # a plain turn always has a question
             return await self._store.start_turn(key, user, system_prompt=system_prompt)
-        await self._store.start_turn_after(key, kept.keep, user)
+        if not await self._store.start_turn_after(key, kept.keep, user):
+            raise SessionNotFound(key.session_id)
         return False
 
     async def _store_partial(

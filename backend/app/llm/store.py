@@ -118,12 +118,14 @@ class SessionStore(Protocol):
 
     async def start_turn_after(
         self, key: SessionKey, keep: int, user: StoredMessage | None
-    ) -> None:
-        """Store an admitted turn that rewrites history, in one write.
+    ) -> bool:
+        """Store an admitted turn that rewrites history, in one write; ``False`` if it is gone.
 
         Every message after the first ``keep`` is dropped, then ``user`` is stored (``None``
         when the kept history already ends with the question being answered again).
-        ``updated_at`` becomes the time of the write. No-op if the session is gone.
+        ``updated_at`` becomes the time of the write. A session deleted since the turn read
+        it (hidden, or removed) is left as it is and the call answers ``False``: the turn
+        must then end without storing anything, its answer included.
         """
         ...
 
@@ -166,12 +168,13 @@ class MemoryStore:
 
     async def start_turn_after(
         self, key: SessionKey, keep: int, user: StoredMessage | None
-    ) -> None:
+    ) -> bool:
         record = self._records.get(key)
         if record is None:
-            return
+            return False
         kept = replace(record, messages=tuple(record.messages[:keep]), updated_at=utc_now())
         self._records[key] = kept if user is None else append(kept, user)
+        return True
 
     async def append_message(self, key: SessionKey, message: StoredMessage) -> None:
         record = self._records.get(key)

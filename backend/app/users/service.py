@@ -6,7 +6,7 @@ Argon2 is CPU-heavy, so hashing runs in a worker thread, never on the event loop
 import asyncio
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import security
@@ -87,9 +87,21 @@ def _stops_being_an_active_admin(user: User, data: UserAdminUpdate) -> bool:
 async def _keep_another_active_admin(session: AsyncSession, *, user: User) -> None:
     """Refuse a change that would leave the portal without an active admin.
 
-    The active admins' rows are locked (PostgreSQL; SQLite serialises writers anyway), so two
-    admins demoting each other at the same moment cannot both pass this check.
+    Two admins demoting each other at the same moment must not both pass this check, so it
+    runs under a lock held until the transaction ends. PostgreSQL locks the active admins'
+    rows. SQLite has no row locks and its driver opens the transaction only at the first
+    write, so a plain read would see the state before the other request commits: a write to
+    the account's own row comes first and takes the database's write lock (what `BEGIN
+    IMMEDIATE` would do); the other request waits at that write until this one commits, then
+    reads what it committed.
     """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(role=User.role, updated_at=User.updated_at)
+            .execution_options(synchronize_session=False)
+        )
     admins = await session.execute(
         select(User.id)
         .where(User.role == Role.ADMIN.value, User.is_active.is_(True))

@@ -77,6 +77,18 @@ def sent_to_model(fake_upstream: FakeUpstream) -> list[tuple[str, str]]:
     return [(m["role"], m["content"]) for m in fake_upstream.requests[-1].body["messages"]]
 
 
+async def asked_about(fake_upstream: FakeUpstream, question: str, *, seen: int = 0) -> None:
+    """Wait until the model has been sent a request ending with ``question``, beyond the
+    first ``seen`` requests (a turn sends it while it holds its session's lock)."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while not any(
+        request.body.get("messages", [{}])[-1].get("content") == question
+        for request in fake_upstream.requests[seen:]
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "the model was never asked"
+        await asyncio.sleep(0.01)
+
+
 class TestRegenerate:
     async def test_replaces_the_last_answer_and_keeps_the_question(
         self, client: httpx.AsyncClient, account: Account, fake_upstream: FakeUpstream
@@ -181,7 +193,7 @@ class TestRegenerate:
         fake_upstream.reply = lambda text: f"Answer {next(numbers)} to {text}"
         fake_upstream.fault = Fault(mode="delay", delay=0.5)
         turn = asyncio.create_task(say(client, account, "two", session_id=session_id))
-        await asyncio.sleep(0.2)  # the turn holds the session's lock, waiting for its answer
+        await asked_about(fake_upstream, "two")  # the turn holds the session's lock now
         again = await regenerate(client, account, session_id)
         assert (await turn).status_code == 200
         assert again.status_code == 200
@@ -196,6 +208,26 @@ class TestRegenerate:
             ("assistant", "Echo: one"),
             ("user", "two"),
         ]
+
+    async def test_a_session_deleted_before_admission_is_404_and_keeps_its_history(
+        self, client: httpx.AsyncClient, account: Account, fake_upstream: FakeUpstream
+    ) -> None:
+        session_id = await conversation(client, account, "one", "two")
+        before = await messages_of(client, account, session_id)
+        seen = len(fake_upstream.requests)
+        fake_upstream.reply = "Never stored"
+        fake_upstream.fault = Fault(mode="delay", delay=0.5)
+        again = asyncio.create_task(regenerate(client, account, session_id))
+        # The regenerate has read the history and waits for the model to accept the turn.
+        await asked_about(fake_upstream, "two", seen=seen)
+        deleted = await client.delete(session_url(session_id), headers=account.headers)
+        assert deleted.status_code == 204
+        refused = await again
+        assert refused.status_code == 404
+        assert refused.json()["code"] == "not_found"
+        restored = await client.post(session_url(session_id, "restore"), headers=account.headers)
+        assert restored.status_code == 200, restored.text
+        assert await messages_of(client, account, session_id) == before
 
 
 class TestEdit:

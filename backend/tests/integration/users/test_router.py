@@ -1,8 +1,13 @@
 """Account administration over HTTP: temporary passwords, and never losing the last admin."""
 
+import asyncio
+
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.users import service
+from app.users.models import User
 from app.users.schemas import UserCreate
 from tests.fixtures.factories import Account, register
 
@@ -125,6 +130,47 @@ class TestLastAdmin:
         # Now `other` is the last one.
         refused = await set_role(client, other, other, is_active=False)
         assert refused.json()["code"] == "last_admin"
+
+    @pytest.mark.parametrize("change", [{"role": "user"}, {"is_active": False}])
+    @pytest.mark.parametrize("target", ["each_other", "themselves"])
+    async def test_two_admins_stepping_down_at_once_leave_one(
+        self,
+        client: httpx.AsyncClient,
+        monkeypatch: pytest.MonkeyPatch,
+        change: dict[str, object],
+        target: str,
+    ) -> None:
+        first = await register(client)
+        second = await register(client)
+        assert (await set_role(client, first, second, role="admin")).status_code == 200
+        check = service._keep_another_active_admin
+
+        async def slow_check(session: AsyncSession, *, user: User) -> None:
+            await check(session, user=user)
+            await asyncio.sleep(0.2)  # both requests are past the check before either writes
+
+        monkeypatch.setattr(service, "_keep_another_active_admin", slow_check)
+        if target == "each_other":
+            pairs = [(first, second), (second, first)]
+        else:
+            pairs = [(first, first), (second, second)]
+        answers = await asyncio.gather(
+            *(set_role(client, actor, subject, **change) for actor, subject in pairs)
+        )
+        assert sorted(answer.status_code for answer in answers) == [200, 409]
+        refused = next(answer for answer in answers if answer.status_code == 409)
+        assert refused.json()["code"] == "last_admin"
+        admins = []
+        for account in (first, second):
+            login = await client.post(
+                "/api/auth/login", json={"email": account.email, "password": account.password}
+            )
+            if login.status_code != 200:
+                continue
+            me = await client.get("/api/auth/me", headers=bearer(login.json()["access_token"]))
+            if (me.json()["role"], me.json()["is_active"]) == ("admin", True):
+                admins.append(account.email)
+        assert len(admins) == 1
 
 
 class TestDisable:

@@ -77,7 +77,7 @@ class TestMemoryStore:
             await store.start_turn(KEY, StoredMessage("user", text), system_prompt=None)
             await store.append_message(KEY, StoredMessage("assistant", f"a{text}"))
         edited = StoredMessage("user", "2'")
-        await store.start_turn_after(KEY, 2, edited)
+        assert await store.start_turn_after(KEY, 2, edited) is True
         record = await store.get(KEY)
         assert record is not None
         assert [m.content for m in record.messages] == ["1", "a1", "2'"]
@@ -89,7 +89,7 @@ class TestMemoryStore:
 
     async def test_start_turn_after_on_a_missing_session_is_a_no_op(self) -> None:
         store = MemoryStore()
-        await store.start_turn_after(KEY, 0, StoredMessage("user", "q"))
+        assert await store.start_turn_after(KEY, 0, StoredMessage("user", "q")) is False
         assert await store.get(KEY) is None
 
 

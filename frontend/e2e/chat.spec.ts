@@ -378,12 +378,19 @@ test.describe("chat actions", () => {
     await expect(answers(page)).toHaveCount(2);
     const [, , , oldAnswer] = await store.history(sessionId);
 
+    // A short answer may come and go before a Stop button could be seen: follow the request.
+    const regenerated = page.waitForResponse(
+      (response) =>
+        response.request().method() === "POST" &&
+        response.url().endsWith(`/api/llm/chat/session/${sessionId}/regenerate`),
+      { timeout: 90_000 },
+    );
     await answers(page).nth(1).getByRole("button", { name: "Regenerate" }).click();
-    await expect(page.getByRole("button", { name: "Stop" })).toBeVisible();
+    expect((await regenerated).ok()).toBe(true);
     await expect(page.getByRole("button", { name: "Send" })).toBeVisible({ timeout: 90_000 });
     await expect(answers(page)).toHaveCount(2);
     await expect
-      .poll(async () => (await store.history(sessionId)).at(-1)?.id)
+      .poll(async () => (await store.history(sessionId)).at(-1)?.id, { timeout: 30_000 })
       .not.toBe(oldAnswer?.id);
     const afterRegenerate = await store.history(sessionId);
     expect(afterRegenerate).toHaveLength(4);

@@ -197,7 +197,7 @@ def _before_question(store: SqlSessionStore, key: SessionKey, message_id: int) -
     async def rewind(_: SessionRecord) -> int:
         place = await store.place_of(key, message_id)
         if place is None:
-            raise NotFound("Message not found in this session")
+            raise NotFound("Message not found in this session", code="message_not_found")
         if place.role != "user":
             raise BadRequest(
                 "Only your own messages can be edited",

@@ -87,8 +87,15 @@ export function useRegister() {
  * session as for any other call.
  */
 export async function refreshToken(): Promise<void> {
-  const token = await unwrap(AuthService.refreshAccessToken());
-  tokenStorage.set(token.access_token);
+  const sent = tokenStorage.get();
+  const token = await unwrap(
+    AuthService.refreshAccessToken(
+      sent ? { headers: { Authorization: `Bearer ${sent}` } } : undefined,
+    ),
+  );
+  // A logout or a new sign-in (after a password change) while this was on its way wins: the
+  // renewed token belongs to a sign-in that is over.
+  if (tokenStorage.get() === sent) tokenStorage.set(token.access_token);
 }
 
 /**

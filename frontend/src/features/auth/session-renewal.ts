@@ -48,6 +48,8 @@ export class SessionRenewal {
   private retryAt = 0;
   private timers: ReturnType<typeof setTimeout>[] = [];
   private unsubscribe: (() => void) | undefined;
+  /** Set by `stop()`: a renewal answering later changes nothing here. */
+  private stopped = false;
 
   constructor(private readonly options: SessionRenewalOptions) {
     this.now = options.now ?? (() => Date.now());
@@ -56,11 +58,13 @@ export class SessionRenewal {
   }
 
   start(): void {
+    this.stopped = false;
     this.unsubscribe = this.options.subscribe(() => this.sync());
     this.sync();
   }
 
   stop(): void {
+    this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.clearTimers();
@@ -74,6 +78,7 @@ export class SessionRenewal {
 
   /** Timers may fire late (a sleeping laptop, a background tab): look again now. */
   check(): void {
+    if (this.stopped) return;
     const times = this.times;
     if (!times || this.token !== this.options.readToken()) {
       this.sync();
@@ -101,6 +106,7 @@ export class SessionRenewal {
     this.options.renew().then(
       () => {
         this.renewing = false;
+        if (this.stopped) return;
         this.retryAt = 0;
         // Near the end of a sign-in a renewal cannot reach further: stop asking.
         const after = this.times;
@@ -111,6 +117,7 @@ export class SessionRenewal {
       },
       () => {
         this.renewing = false;
+        if (this.stopped) return;
         this.retryAt = this.now() + this.retryMs;
         this.arm(this.retryAt);
       },
@@ -131,6 +138,7 @@ export class SessionRenewal {
   }
 
   private arm(at: number): void {
+    if (this.stopped) return;
     const delay = Math.max(0, at - this.now());
     const timer = setTimeout(
       () => {

@@ -77,10 +77,29 @@ export function mergeStored(local: ChatEntry[], stored: HistoryMessageRead[]): C
   });
 }
 
+/**
+ * A 404 about the message an edit named, not the chat: the chat is still there but that
+ * message is not (it was edited or regenerated away elsewhere, say in another tab).
+ */
+export function isMessageGone(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    error.status === 404 &&
+    (error.code === "message_not_found" || /\bmessage not found\b/i.test(error.message))
+  );
+}
+
 /** The plain sentence for a turn the server refused before storing anything. */
 export function refusalNotice(error: unknown): ChatNotice {
   if (error instanceof ApiError && error.status === 503 && error.code === "llm_unavailable") {
     return { message: OFFLINE, offline: true };
+  }
+  if (isMessageGone(error)) {
+    return {
+      message:
+        "That message was changed elsewhere, so nothing was sent. The chat now shows what is stored.",
+      offline: false,
+    };
   }
   if (error instanceof ApiError && error.status === 404) {
     return { message: "This chat no longer exists, so nothing was sent.", offline: false };

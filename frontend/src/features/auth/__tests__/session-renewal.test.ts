@@ -164,6 +164,38 @@ describe("SessionRenewal", () => {
     renewal.stop();
   });
 
+  it("ignores a renewal that answers after stop(): no timer is set again", async () => {
+    for (const outcome of ["fails", "succeeds"] as const) {
+      const tokens = store(hourToken());
+      let answer: ((ok: boolean) => void) | undefined;
+      const renew = vi.fn(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            answer = (ok) => (ok ? resolve() : reject(new Error("offline")));
+          }),
+      );
+      const expire = vi.fn();
+      const renewal = new SessionRenewal({
+        readToken: tokens.read,
+        subscribe: tokens.subscribe,
+        renew,
+        expire,
+      });
+      renewal.start();
+      await vi.advanceTimersByTimeAsync(56 * MINUTE);
+      renewal.noteActivity();
+      expect(renew).toHaveBeenCalledOnce();
+
+      renewal.stop();
+      answer?.(outcome === "succeeds");
+      await vi.advanceTimersByTimeAsync(0);
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.advanceTimersByTimeAsync(120 * MINUTE);
+      expect(renew).toHaveBeenCalledOnce();
+      expect(expire).not.toHaveBeenCalled();
+    }
+  });
+
   it("does nothing without a token, and stops when stopped", async () => {
     const { renew, expire, renewal } = setup(null as unknown as string);
     renewal.noteActivity();

@@ -54,6 +54,21 @@ describe("refusalNotice", () => {
     expect(notice.message).not.toMatch(/make|LLM_SERVER_URL|http/);
   });
 
+  it("tells a chat that is gone from a message that is gone", () => {
+    const chatGone = refusalNotice(
+      new ApiError(404, { error: "Session not found", timestamp: 1, code: "not_found" }, "x"),
+    );
+    expect(chatGone.message).toMatch(/^This chat no longer exists/);
+    const messageGone = refusalNotice(
+      new ApiError(
+        404,
+        { error: "Message not found in this session", timestamp: 1, code: "not_found" },
+        "x",
+      ),
+    );
+    expect(messageGone.message).toMatch(/^That message was changed elsewhere/);
+  });
+
   it("passes on the server's own sentence for other refusals", () => {
     const notice = refusalNotice(
       new ApiError(429, { error: "Too many requests at once", timestamp: 1 }, "fallback"),

@@ -2,9 +2,10 @@
  * An answer as Markdown (GitHub flavour: tables, lists, strikethrough), code highlighted by
  * highlight.js through rehype-highlight. Raw HTML in an answer is never rendered: react-markdown
  * turns it into plain text (there is deliberately no rehype-raw), and link URLs pass its
- * default filter, which drops `javascript:` and the like.
+ * default filter, which drops `javascript:` and the like. Images are never loaded: fetching a
+ * URL an answer names could leak data or track the reader, so an image becomes a plain link.
  */
-import type { Element, ElementContent } from "hast";
+import type { Element, ElementContent, Root, RootContent } from "hast";
 import { memo } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import rehypeHighlight from "rehype-highlight";
@@ -62,8 +63,36 @@ const components: Components = {
   ),
 };
 
+/**
+ * Turns every image into a link to its URL showing its alt text (or the URL), and an image
+ * inside a link into just that text, so that nothing is fetched and links never nest.
+ */
+function imagesAsLinks() {
+  const rewrite = (nodes: (RootContent | ElementContent)[], inLink: boolean) => {
+    nodes.forEach((node, index) => {
+      if (node.type !== "element") return;
+      if (node.tagName === "img") {
+        const src = typeof node.properties.src === "string" ? node.properties.src : "";
+        const alt = typeof node.properties.alt === "string" ? node.properties.alt : "";
+        const label: ElementContent = { type: "text", value: alt || src };
+        nodes[index] = inLink
+          ? label
+          : {
+              type: "element",
+              tagName: "a",
+              properties: { href: src, className: ["markdown-image-link"] },
+              children: [label],
+            };
+        return;
+      }
+      rewrite(node.children, inLink || node.tagName === "a");
+    });
+  };
+  return (tree: Root) => rewrite(tree.children, false);
+}
+
 const remarkPlugins = [remarkGfm];
-const rehypePlugins = [rehypeHighlight];
+const rehypePlugins = [rehypeHighlight, imagesAsLinks];
 
 /** Memoised: while an answer streams, the answers above it are not parsed again. */
 export const Markdown = memo(function Markdown({ text }: { text: string }) {

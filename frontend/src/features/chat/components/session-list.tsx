@@ -218,6 +218,7 @@ export function SessionList({
         className="chat-search"
         aria-label="Search chats"
         placeholder="Search chats"
+        maxLength={200}
         value={search}
         onChange={(event) => setSearch(event.target.value)}
       />

@@ -16,6 +16,7 @@ import {
   BROKE_OFF,
   type ChatEntry,
   type ChatNotice,
+  isMessageGone,
   mergeStored,
   newKey,
   refusalNotice,
@@ -30,6 +31,19 @@ export type { ChatEntry, ChatNotice, TurnOutcome } from "../chat-entries";
 export interface ActiveTurn {
   startedAt: number;
   admitted: boolean;
+}
+
+/**
+ * A random (version 4) UUID. `crypto.randomUUID` exists only in secure contexts (HTTPS or
+ * localhost); a page served over plain HTTP elsewhere builds one from `getRandomValues`.
+ */
+function newSessionUuid(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,6 +64,10 @@ export interface UseChatOptions {
  * is read back, so ids (for edit) and the exact stored text replace the streamed copy. A turn
  * refused before admission stored nothing: the screen goes back to how it was and the caller
  * gets the text back.
+ *
+ * A new chat's id is chosen here, so a turn stopped before its `session` event arrived can
+ * still be found: the server may have admitted it just before the stop. If that chat exists,
+ * it is shown as stored; only if it does not is the turn treated as never sent.
  */
 export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChatOptions = {}) {
   const queryClient = useQueryClient();
@@ -74,7 +92,15 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
     setMessagesState(messagesRef.current);
   }, []);
 
-  useEffect(() => () => controller.current?.abort(), []);
+  // Once the page is left, a late answer must not take the address back to this chat.
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      controller.current?.abort();
+    };
+  }, []);
 
   const updateEntry = useCallback(
     (key: string, change: (entry: ChatEntry) => ChatEntry) =>
@@ -115,15 +141,47 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
     [queryClient, setMessages],
   );
 
+  /** Show chat `id` as stored, replacing what is on screen (unless a turn started since). */
+  const reloadFromStore = useCallback(
+    async (id: string, view: number) => {
+      try {
+        const history = await queryClient.fetchQuery({
+          ...sessionHistoryQueryOptions(id),
+          staleTime: 0,
+        });
+        if (view !== viewSeq.current || controller.current) return;
+        setMessages(mergeStored(messagesRef.current, visible(history.messages)));
+      } catch {
+        // The notice already says what happened; the screen stays as it was.
+      }
+    },
+    [queryClient, setMessages],
+  );
+
+  /** Whether chat `id` exists; `false` when it does not (404) or cannot be read. */
+  const sessionExists = useCallback(
+    async (id: string): Promise<boolean> => {
+      try {
+        await queryClient.fetchQuery({ ...sessionHistoryQueryOptions(id), staleTime: 0 });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    [queryClient],
+  );
+
   /**
    * Run one streamed turn: show `shown` (the question and an empty answer `answerKey`) while
    * it runs, and go back to what was there if the server refuses it before admission.
+   * `newSessionId` is the id a new chat's first turn asked the server to create.
    */
   const runTurn = useCallback(
     async (
       shown: ChatEntry[],
       answerKey: string,
       start: (options: StreamTurnOptions) => Promise<SseResult<StreamDone>>,
+      newSessionId?: string,
     ): Promise<TurnOutcome> => {
       if (controller.current) return { stored: false, reason: "busy" };
       const abort = new AbortController();
@@ -144,6 +202,8 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
       setNotice(null);
       setTurn({ startedAt: Date.now(), admitted: false });
       let outcome: TurnOutcome = { stored: true };
+      // The chat changed elsewhere (the edited message is gone): show what is stored now.
+      let reload = false;
       try {
         const result = await start({
           signal: abort.signal,
@@ -154,7 +214,19 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
           },
         });
         if (result.status === "done") admit(result.done.session_id);
-        if (!current()) return admitted ? outcome : { stored: false, reason: "stopped" };
+        // Stopped before the session event: the server may have admitted the turn anyway.
+        const live = () => current() && mounted.current;
+        const stored =
+          result.status === "aborted" && !admitted && newSessionId !== undefined && live()
+            ? await sessionExists(newSessionId)
+            : false;
+        if (stored && newSessionId && live()) {
+          // It was: this chat is that session now, read back from the store below.
+          updateEntry(answerKey, (entry) => ({ ...entry, status: "stopped" }));
+          admit(newSessionId);
+          return outcome;
+        }
+        if (!current()) return admitted || stored ? outcome : { stored: false, reason: "stopped" };
         if (result.status === "done") {
           updateEntry(answerKey, (entry) => ({
             ...entry,
@@ -176,18 +248,30 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
           setMessages(before);
           setNotice(refusalNotice(error));
         }
-        outcome = { stored: false, reason: "refused" };
+        reload = isMessageGone(error);
+        // Trying the same edit again cannot work: the message it named is gone.
+        outcome = { stored: false, reason: reload ? "missing" : "refused" };
       } finally {
         if (controller.current === abort) controller.current = null;
         if (current()) setTurn(null);
         void queryClient.invalidateQueries({ queryKey: [...chatKeys.all, "sessions"] });
         if (admitted && current() && sessionRef.current) {
           void syncWithStore(sessionRef.current, view);
+        } else if (reload && current() && sessionRef.current) {
+          void reloadFromStore(sessionRef.current, view);
         }
       }
       return outcome;
     },
-    [adoptSession, queryClient, setMessages, syncWithStore, updateEntry],
+    [
+      adoptSession,
+      queryClient,
+      reloadFromStore,
+      sessionExists,
+      setMessages,
+      syncWithStore,
+      updateEntry,
+    ],
   );
 
   const send = useCallback(
@@ -200,17 +284,23 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
         { key: newKey(), role: "user", content: message, status: "complete" },
         { key: answerKey, role: "assistant", content: "", status: "streaming" },
       ];
-      const id = sessionRef.current;
+      const existing = sessionRef.current;
+      // A new chat's id is chosen here: the server creates it when it admits this turn.
+      const id = existing ?? newSessionUuid();
       const prompt = systemPrompt.trim();
-      return runTurn(shown, answerKey, (options) =>
-        streamSessionChat(
-          {
-            message,
-            ...(id ? { session_id: id } : {}),
-            ...(!id && prompt ? { system_prompt: prompt } : {}),
-          },
-          options,
-        ),
+      return runTurn(
+        shown,
+        answerKey,
+        (options) =>
+          streamSessionChat(
+            {
+              message,
+              session_id: id,
+              ...(!existing && prompt ? { system_prompt: prompt } : {}),
+            },
+            options,
+          ),
+        existing ? undefined : id,
       );
     },
     [runTurn, systemPrompt],

@@ -91,7 +91,8 @@ describe("ChatPanel: a turn", () => {
     send("And Japan?");
     await vi.waitFor(() => expect(bodies).toHaveLength(2));
     expect(bodies[0]).toMatchObject({ system_prompt: "Be brief.", stream: true });
-    expect(bodies[0]).not.toHaveProperty("session_id");
+    // A new chat's id is chosen by the browser; the server creates it on admission.
+    expect(bodies[0]).toMatchObject({ session_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(bodies[1]).toMatchObject({ session_id: "abc", message: "And Japan?" });
     expect(bodies[1]).not.toHaveProperty("system_prompt");
   });
@@ -163,6 +164,83 @@ describe("ChatPanel: a turn", () => {
     send("Go on");
     expect(await screen.findByText("a time.")).toBeInTheDocument();
     expect(bodies[1]).toMatchObject({ session_id: "abc", message: "Go on" });
+  });
+
+  it("Stop before the session event, when the server had admitted the turn: the chat is that stored session", async () => {
+    const onNavigate = vi.fn();
+    vi.spyOn(crypto, "randomUUID").mockReturnValue(
+      "0000-new" as ReturnType<typeof crypto.randomUUID>,
+    );
+    const bodies: unknown[] = [];
+    mockFetch(
+      chatRoutes([
+        {
+          method: "POST",
+          path: "/api/llm/chat/session",
+          handler: async (request) => {
+            bodies.push(await request.clone().json());
+            // Admitted on the server, but the session event never reaches the browser.
+            return sseResponse(request, []);
+          },
+        },
+        {
+          method: "GET",
+          path: "/api/llm/chat/session/0000-new/history",
+          handler: () =>
+            json(
+              history("0000-new", [
+                { role: "user", content: "Hello" },
+                { role: "assistant", content: "", status: "stopped" },
+              ]),
+            ),
+        },
+      ]),
+    );
+    renderWithProviders(<ChatPanel onNavigate={onNavigate} />);
+    const user = userEvent.setup();
+
+    send("Hello");
+    expect(await screen.findByText("Waiting for the model…")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Stop" }));
+
+    await vi.waitFor(() => expect(onNavigate).toHaveBeenCalledWith("0000-new", { replace: true }));
+    const messages = screen.getByRole("list", { name: "Messages" });
+    expect(await within(messages).findByText("stopped")).toBeInTheDocument();
+    expect(within(messages).getByText("Hello")).toBeInTheDocument();
+    expect(await within(messages).findByRole("button", { name: "Edit" })).toBeInTheDocument();
+    expect(editorText(messageBox())).toBe("");
+    expect(bodies[0]).toMatchObject({ session_id: "0000-new", message: "Hello" });
+  });
+
+  it("Stop before the session event, when nothing was stored: the text goes back to the input", async () => {
+    const onNavigate = vi.fn();
+    vi.spyOn(crypto, "randomUUID").mockReturnValue(
+      "0000-gone" as ReturnType<typeof crypto.randomUUID>,
+    );
+    const historyRead = vi.fn(() =>
+      json({ error: "Session not found", timestamp: 1, code: "not_found" }, 404),
+    );
+    mockFetch(
+      chatRoutes([
+        {
+          method: "POST",
+          path: "/api/llm/chat/session",
+          handler: (request) => sseResponse(request, []),
+        },
+        { method: "GET", path: "/api/llm/chat/session/0000-gone/history", handler: historyRead },
+      ]),
+    );
+    renderWithProviders(<ChatPanel onNavigate={onNavigate} />);
+    const user = userEvent.setup();
+
+    send("Hello");
+    expect(await screen.findByText("Waiting for the model…")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Stop" }));
+
+    await waitFor(() => expect(editorText(messageBox())).toBe("Hello"));
+    expect(historyRead).toHaveBeenCalled();
+    expect(screen.queryByRole("list", { name: "Messages" })).not.toBeInTheDocument();
+    expect(onNavigate).not.toHaveBeenCalled();
   });
 
   it("gives a message refused at admission back to the input, and shows nothing was stored", async () => {
@@ -296,14 +374,22 @@ describe("ChatPanel: a turn", () => {
         { health: () => json(healthBody("ok", { in_use: 2, waiting: 1 })) },
       ),
     );
-    renderWithProviders(<ChatPanel />);
+    // The clock and the once-a-second tick are the test's: no real waiting, whatever the load.
+    vi.useFakeTimers({ toFake: ["Date", "setInterval", "clearInterval"] });
+    try {
+      renderWithProviders(<ChatPanel />);
 
-    send("Hello");
-    expect(await screen.findByText("Waiting for the model…")).toBeInTheDocument();
-    expect(
-      await screen.findByText("Queued — the model is busy", {}, { timeout: 4000 }),
-    ).toBeInTheDocument();
-    expect(screen.getByText(/^\d+ s$/)).toBeInTheDocument();
+      send("Hello");
+      expect(await screen.findByText("Waiting for the model…")).toBeInTheDocument();
+      expect(screen.queryByText("Queued — the model is busy")).not.toBeInTheDocument();
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(2000);
+      });
+      expect(await screen.findByText("Queued — the model is busy")).toBeInTheDocument();
+      expect(screen.getByText(/^\d+ s$/)).toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("announces an answer once it is finished, not chunk by chunk", async () => {
@@ -532,6 +618,59 @@ describe("ChatPanel: stored chats", () => {
     expect(edited).toMatchObject({ message_id: 1, message: "Capital of Italy?", stream: true });
     expect(within(messages).queryByText("Lisbon.")).not.toBeInTheDocument();
     expect(within(messages).queryByText("And Portugal?")).not.toBeInTheDocument();
+  });
+
+  it("an edit of a message changed elsewhere says so and shows the chat as stored", async () => {
+    let changed = false;
+    mockFetch(
+      chatRoutes([
+        {
+          method: "GET",
+          path: "/api/llm/chat/session/a/history",
+          handler: () =>
+            json(
+              changed
+                ? history("a", [
+                    { role: "user", content: "Capital of Peru?" },
+                    { role: "assistant", content: "Lima." },
+                  ])
+                : history("a", [
+                    { role: "user", content: "Capital of Spain?" },
+                    { role: "assistant", content: "Madrid." },
+                  ]),
+            ),
+        },
+        {
+          method: "POST",
+          path: "/api/llm/chat/session/a/edit",
+          handler: () => {
+            changed = true;
+            return json(
+              { error: "Message not found in this session", timestamp: 1, code: "not_found" },
+              404,
+            );
+          },
+        },
+      ]),
+    );
+    renderWithProviders(<ChatPanel sessionId="a" onNavigate={vi.fn()} />);
+    const user = userEvent.setup();
+
+    const messages = await screen.findByRole("list", { name: "Messages" });
+    await within(messages).findByText("Madrid.");
+    await user.click(within(messages).getByRole("button", { name: "Edit" }));
+    const box = within(messages).getByRole("textbox", { name: "Edited message" });
+    await user.clear(box);
+    await user.type(box, "Capital of Italy?");
+    await user.click(within(messages).getByRole("button", { name: "Send edit" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "That message was changed elsewhere",
+    );
+    expect(screen.getByRole("alert")).not.toHaveTextContent("no longer exists");
+    expect(await within(messages).findByText("Lima.")).toBeInTheDocument();
+    expect(within(messages).queryByText("Madrid.")).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
   });
 
   it("opening A, then B: the slower history of A never replaces B", async () => {

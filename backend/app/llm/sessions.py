@@ -11,9 +11,8 @@ The answer is stored when the turn ends: complete; ``stopped`` with the text so 
 the caller went away (generator closed, task cancelled); ``failed`` with the text so far
 when the upstream broke off, whose error is then raised as usual.
 
-Those last writes happen while the turn is being cancelled, and anyio (which serves the
-SSE responses) cancels every await of a cancelled scope again. So each write runs in a
-task of its own, awaited under a shielded, time-bounded scope (:mod:`app.llm.write_through`).
+Those last writes happen while the turn is being cancelled, so each runs shielded and
+time-bounded (:mod:`app.llm.write_through` says why).
 
 History sent upstream is what is stored, partial answers included (the user saw them and
 their next message may refer to them); an empty answer is left out, since an empty
@@ -253,11 +252,8 @@ class SessionManager:
         system_prompt: str | None,
         kept: Kept | None,
     ) -> bool:
-        """The admitted turn's first write; ``True`` if it created the session.
-
-        A rewriting turn whose session was deleted while it waited (for the lock's holder to
-        finish, or for capacity) raises :class:`SessionNotFound`: it stores nothing.
-        """
+        """The admitted turn's first write; ``True`` if it created the session. A rewriting
+        turn whose session was deleted while it waited raises :class:`SessionNotFound`."""
         if kept is None:
             assert user is not None  # a plain turn always has a question
             return await self._store.start_turn(key, user, system_prompt=system_prompt)

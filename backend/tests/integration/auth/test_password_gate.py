@@ -4,38 +4,21 @@ Every other route — found by enumerating the app's operations, so a new route 
 without being listed — answers 403 `password_change_required` until the password is changed.
 """
 
-import re
-
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from tests.fixtures.factories import Account, register
+from tests.fixtures.routes import PUBLIC, Route, operations, sample_url
 
 pytestmark = pytest.mark.integration
 
-PUBLIC = {
-    ("POST", "/api/auth/register"),
-    ("POST", "/api/auth/login"),
-    ("GET", "/api/health"),
-    ("GET", "/api/llm/health"),
-}
-OPEN_WHILE_CHANGE_IS_DUE = {
+OPEN_WHILE_CHANGE_IS_DUE: set[Route] = {
     ("GET", "/api/auth/me"),
     ("PATCH", "/api/auth/me"),
     ("POST", "/api/auth/refresh"),
     ("POST", "/api/auth/logout"),
 }
-
-
-def gated_routes(app: FastAPI) -> list[tuple[str, str]]:
-    found = []
-    for path, operations in app.openapi()["paths"].items():
-        for method in operations:
-            route = (method.upper(), path)
-            if route not in PUBLIC | OPEN_WHILE_CHANGE_IS_DUE:
-                found.append(route)
-    return found
 
 
 async def with_temporary_password(client: httpx.AsyncClient) -> tuple[Account, str, str]:
@@ -55,12 +38,11 @@ async def with_temporary_password(client: httpx.AsyncClient) -> tuple[Account, s
 async def test_every_other_route_answers_403(app: FastAPI, client: httpx.AsyncClient) -> None:
     _, _, token = await with_temporary_password(client)
     headers = {"Authorization": f"Bearer {token}"}
-    routes = gated_routes(app)
+    routes = operations(app, excluding=PUBLIC | OPEN_WHILE_CHANGE_IS_DUE)
     assert ("GET", "/api/keys") in routes
     assert len(routes) >= 10
     for method, path in routes:
-        url = re.sub(r"\{[^}]+\}", "1", path)
-        response = await client.request(method, url, json={}, headers=headers)
+        response = await client.request(method, sample_url(path), json={}, headers=headers)
         assert response.status_code == 403, f"{method} {path} answered {response.status_code}"
         assert response.json()["code"] == "password_change_required"
 

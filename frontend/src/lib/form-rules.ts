@@ -19,7 +19,13 @@ function length(value: string): number {
 }
 
 /** A message for the person, or undefined when the value is fine. */
+/** A field's check: its message, or undefined when fine. */
 export type Rule = (value: string) => string | undefined;
+/** A check that also compares with the form's other fields (a `Rule` is one too). */
+export type FieldRule = (
+  value: string,
+  values: Readonly<Record<string, string>>,
+) => string | undefined;
 
 /** Roughly what pydantic's EmailStr accepts: one @, no spaces, a dot in the domain. */
 export const emailRule: Rule = (value) => {
@@ -75,11 +81,11 @@ export type FieldErrors<F extends string> = Partial<Record<F, string>>;
 /** Run each field's rule; only the fields with a problem appear in the result. */
 export function checkFields<F extends string>(
   values: Record<F, string>,
-  rules: Partial<Record<F, Rule>>,
+  rules: Partial<Record<F, FieldRule>>,
 ): FieldErrors<F> {
   const errors: FieldErrors<F> = {};
   for (const field of Object.keys(rules) as F[]) {
-    const message = rules[field]?.(values[field]);
+    const message = rules[field]?.(values[field], values);
     if (message) errors[field] = message;
   }
   return errors;

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError } from "@/api/http";
-import { checkFields, type FieldErrors, plainFieldMessage, type Rule } from "./form-rules";
+import { checkFields, type FieldErrors, type FieldRule, plainFieldMessage } from "./form-rules";
 
 export interface FormErrors<F extends string> {
   errors: FieldErrors<F>;
@@ -22,7 +22,9 @@ export interface FormErrors<F extends string> {
   reset: () => void;
 }
 
-export function useFormErrors<F extends string>(rules: Partial<Record<F, Rule>>): FormErrors<F> {
+export function useFormErrors<F extends string>(
+  rules: Partial<Record<F, FieldRule>>,
+): FormErrors<F> {
   const [errors, setErrors] = useState<FieldErrors<F>>({});
   const [submitted, setSubmitted] = useState(false);
   const [focusRequest, setFocusRequest] = useState(0);
@@ -89,4 +91,52 @@ export function plainErrorMessage(error: unknown): string {
     return error.message;
   }
   return error instanceof Error ? error.message : "Something went wrong. Try again.";
+}
+
+/** What a text field needs from its form: spread it into `<TextField>`. */
+export interface FieldProps<F extends string> {
+  name: F;
+  value: string;
+  error: string | undefined;
+  onChange: (event: { target: { value: string } }) => void;
+}
+
+export interface FormFields<F extends string> extends FormErrors<F> {
+  values: Record<F, string>;
+  field: (name: F) => FieldProps<F>;
+  /** On submit: check the values as they stand (see `validate`). */
+  check: () => boolean;
+  /** Back to the first values, with no errors shown. */
+  clear: () => void;
+}
+
+/** A form's values and their errors together; `onEdit` runs after every change. */
+export function useFormFields<F extends string>(
+  rules: Partial<Record<F, FieldRule>>,
+  initial: Record<F, string>,
+  onEdit?: () => void,
+): FormFields<F> {
+  const [values, setValues] = useState(initial);
+  const form = useFormErrors<F>(rules);
+  const edit = (name: F, value: string) => {
+    const next = { ...values, [name]: value };
+    setValues(next);
+    form.recheck(next);
+    onEdit?.();
+  };
+  return {
+    ...form,
+    values,
+    field: (name) => ({
+      name,
+      value: values[name],
+      error: form.errors[name],
+      onChange: (event) => edit(name, event.target.value),
+    }),
+    check: () => form.validate(values),
+    clear: () => {
+      setValues(initial);
+      form.reset();
+    },
+  };
 }

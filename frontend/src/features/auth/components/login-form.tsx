@@ -1,9 +1,9 @@
-import { type FormEvent, useState } from "react";
+import type { FormEvent } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import { emailRule, passwordRule } from "@/lib/form-rules";
-import { plainErrorMessage, useFormErrors } from "@/lib/use-form-errors";
+import { plainErrorMessage, useFormFields } from "@/lib/use-form-errors";
 import { useLogin } from "../api";
 
 interface LoginFormProps {
@@ -13,19 +13,13 @@ interface LoginFormProps {
 const RULES = { email: emailRule, password: passwordRule };
 
 export function LoginForm({ onSuccess }: LoginFormProps) {
-  const [values, setValues] = useState({ email: "", password: "" });
-  const form = useFormErrors<keyof typeof RULES>(RULES);
+  const form = useFormFields(RULES, { email: "", password: "" });
+  const { values } = form;
   const login = useLogin();
-
-  const change = (field: keyof typeof RULES, value: string) => {
-    const next = { ...values, [field]: value };
-    setValues(next);
-    form.recheck(next);
-  };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (!form.validate(values)) return;
+    if (!form.check()) return;
     login.mutate(
       { email: values.email.trim(), password: values.password },
       { onSuccess, onError: (error) => form.showServerErrors(error) },
@@ -39,22 +33,16 @@ export function LoginForm({ onSuccess }: LoginFormProps) {
       <TextField
         label="Email"
         type="email"
-        name="email"
         autoComplete="username"
         required
-        value={values.email}
-        error={form.errors.email}
-        onChange={(event) => change("email", event.target.value)}
+        {...form.field("email")}
       />
       <TextField
         label="Password"
         type="password"
-        name="password"
         autoComplete="current-password"
         required
-        value={values.password}
-        error={form.errors.password}
-        onChange={(event) => change("password", event.target.value)}
+        {...form.field("password")}
       />
       <Button type="submit" busy={login.isPending}>
         {login.isPending ? "Logging in…" : "Log in"}

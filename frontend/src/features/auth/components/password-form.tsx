@@ -1,47 +1,42 @@
-import { type FormEvent, useState } from "react";
+import type { FormEvent } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
-import { newPasswordRule, PASSWORD_HINT, passwordRule, type Rule } from "@/lib/form-rules";
-import { plainErrorMessage, useFormErrors } from "@/lib/use-form-errors";
+import { type FieldRule, newPasswordRule, PASSWORD_HINT, passwordRule } from "@/lib/form-rules";
+import { plainErrorMessage, useFormFields } from "@/lib/use-form-errors";
 import { type Me, useChangePassword } from "../api";
 
 type Field = "current_password" | "new_password" | "confirm_password";
-type Values = Record<Field, string>;
-
-const EMPTY: Values = { current_password: "", new_password: "", confirm_password: "" };
+const EMPTY: Record<Field, string> = {
+  current_password: "",
+  new_password: "",
+  confirm_password: "",
+};
 
 /**
  * A new password, given the current one. The change signs out every other device; this one
  * logs in again with the new password at once.
  */
 export function PasswordForm({ me }: { me: Me }) {
-  const [values, setValues] = useState<Values>(EMPTY);
   const temporary = Boolean(me.must_change_password);
-  const rules: Record<Field, Rule> = {
+  const rules: Record<Field, FieldRule> = {
     current_password: (value) =>
       value ? passwordRule(value) : `Enter your ${temporary ? "temporary" : "current"} password.`,
-    new_password: (value) =>
+    new_password: (value, all) =>
       newPasswordRule(value) ??
-      (value === values.current_password
+      (value === all.current_password
         ? "Choose a password different from the current one."
         : undefined),
-    confirm_password: (value) =>
-      value === values.new_password ? undefined : "Type the same new password again.",
+    confirm_password: (value, all) =>
+      value === all.new_password ? undefined : "Type the same new password again.",
   };
-  const form = useFormErrors<Field>(rules);
   const change = useChangePassword();
-
-  const edit = (field: Field, value: string) => {
-    const next = { ...values, [field]: value };
-    setValues(next);
-    form.recheck(next);
-    change.reset();
-  };
+  const form = useFormFields<Field>(rules, EMPTY, change.reset);
+  const { values } = form;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (!form.validate(values)) return;
+    if (!form.check()) return;
     change.mutate(
       {
         email: me.email,
@@ -50,8 +45,7 @@ export function PasswordForm({ me }: { me: Me }) {
       },
       {
         onSuccess: () => {
-          setValues(EMPTY);
-          form.reset();
+          form.clear();
         },
         onError: (error) =>
           form.showServerErrors(error, {
@@ -75,30 +69,21 @@ export function PasswordForm({ me }: { me: Me }) {
       <TextField
         label={temporary ? "Temporary password" : "Current password"}
         type="password"
-        name="current_password"
         autoComplete="current-password"
-        value={values.current_password}
-        error={form.errors.current_password}
-        onChange={(event) => edit("current_password", event.target.value)}
+        {...form.field("current_password")}
       />
       <TextField
         label="New password"
         type="password"
-        name="new_password"
         autoComplete="new-password"
         hint={PASSWORD_HINT}
-        value={values.new_password}
-        error={form.errors.new_password}
-        onChange={(event) => edit("new_password", event.target.value)}
+        {...form.field("new_password")}
       />
       <TextField
         label="Repeat the new password"
         type="password"
-        name="confirm_password"
         autoComplete="new-password"
-        value={values.confirm_password}
-        error={form.errors.confirm_password}
-        onChange={(event) => edit("confirm_password", event.target.value)}
+        {...form.field("confirm_password")}
       />
       {change.error && !fieldErrorShown ? <Alert>{plainErrorMessage(change.error)}</Alert> : null}
       {change.isSuccess ? (

@@ -1,9 +1,9 @@
-import { type FormEvent, useState } from "react";
+import type { FormEvent } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import { displayNameRule, emailRule, newPasswordRule, PASSWORD_HINT } from "@/lib/form-rules";
-import { plainErrorMessage, useFormErrors } from "@/lib/use-form-errors";
+import { plainErrorMessage, useFormFields } from "@/lib/use-form-errors";
 import { type Registered, useRegister } from "../api";
 
 interface RegisterFormProps {
@@ -12,26 +12,15 @@ interface RegisterFormProps {
 }
 
 const RULES = { email: emailRule, password: newPasswordRule, display_name: displayNameRule };
-type Field = keyof typeof RULES;
 
 export function RegisterForm({ onSuccess }: RegisterFormProps) {
-  const [values, setValues] = useState<Record<Field, string>>({
-    email: "",
-    password: "",
-    display_name: "",
-  });
-  const form = useFormErrors<Field>(RULES);
+  const form = useFormFields(RULES, { email: "", password: "", display_name: "" });
+  const { values } = form;
   const register = useRegister();
-
-  const change = (field: Field, value: string) => {
-    const next = { ...values, [field]: value };
-    setValues(next);
-    form.recheck(next);
-  };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (!form.validate(values)) return;
+    if (!form.check()) return;
     const name = values.display_name.trim();
     register.mutate(
       {
@@ -58,31 +47,22 @@ export function RegisterForm({ onSuccess }: RegisterFormProps) {
       <TextField
         label="Email"
         type="email"
-        name="email"
         autoComplete="email"
         required
-        value={values.email}
-        error={form.errors.email}
-        onChange={(event) => change("email", event.target.value)}
+        {...form.field("email")}
       />
       <TextField
         label="Password"
         type="password"
-        name="password"
         autoComplete="new-password"
         required
         hint={PASSWORD_HINT}
-        value={values.password}
-        error={form.errors.password}
-        onChange={(event) => change("password", event.target.value)}
+        {...form.field("password")}
       />
       <TextField
         label="Display name (optional)"
-        name="display_name"
         autoComplete="nickname"
-        value={values.display_name}
-        error={form.errors.display_name}
-        onChange={(event) => change("display_name", event.target.value)}
+        {...form.field("display_name")}
       />
       <Button type="submit" busy={register.isPending}>
         {register.isPending ? "Creating account…" : "Create account"}

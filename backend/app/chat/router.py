@@ -1,5 +1,6 @@
 """`/api/llm/*`: chat, session chat (JSON or SSE), history, sessions, LLM health."""
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
@@ -67,6 +68,15 @@ REWRITE_DOC = {
 }
 
 
+async def respond_to_turn(
+    request: Request, stream: bool, events: AsyncGenerator[service.SessionTurnEvent, None]
+) -> SessionChatResponse | EventSourceResponse:
+    """A session turn's events as SSE, or read to the end as JSON, as the request asks."""
+    if wants_stream(request, stream_field=stream):
+        return await sse_response(request, events)
+    return await cancel_on_disconnect(request, service.turn_answer(events))
+
+
 @router.post("/chat", response_model=ChatResponse, responses=ASK_MODEL_DOC)
 async def chat(
     data: ChatRequest, request: Request, user: CurrentUser, client: LLM, gate: Gate
@@ -97,12 +107,8 @@ async def chat(
 async def chat_session(
     data: SessionChatRequest, request: Request, user: CurrentUser, manager: Sessions
 ) -> SessionChatResponse | EventSourceResponse:
-    if wants_stream(request, stream_field=data.stream):
-        events = service.stream_session_turn(manager=manager, user=user, data=data)
-        return await sse_response(request, events)
-    return await cancel_on_disconnect(
-        request, service.session_turn(manager=manager, user=user, data=data)
-    )
+    events = service.stream_session_turn(manager=manager, user=user, data=data)
+    return await respond_to_turn(request, data.stream, events)
 
 
 @router.get(
@@ -214,14 +220,8 @@ async def regenerate_chat_answer(
     user: CurrentUser,
     manager: Sessions,
 ) -> SessionChatResponse | EventSourceResponse:
-    if wants_stream(request, stream_field=data.stream):
-        events = service.stream_regenerate(
-            manager=manager, user=user, session_id=session_id, data=data
-        )
-        return await sse_response(request, events)
-    return await cancel_on_disconnect(
-        request, service.regenerate(manager=manager, user=user, session_id=session_id, data=data)
-    )
+    events = service.stream_regenerate(manager=manager, user=user, session_id=session_id, data=data)
+    return await respond_to_turn(request, data.stream, events)
 
 
 @router.post(
@@ -252,15 +252,10 @@ async def edit_chat_message(
     manager: Sessions,
     store: ChatStore,
 ) -> SessionChatResponse | EventSourceResponse:
-    if wants_stream(request, stream_field=data.stream):
-        events = service.stream_edit(
-            manager=manager, store=store, user=user, session_id=session_id, data=data
-        )
-        return await sse_response(request, events)
-    return await cancel_on_disconnect(
-        request,
-        service.edit(manager=manager, store=store, user=user, session_id=session_id, data=data),
+    events = service.stream_edit(
+        manager=manager, store=store, user=user, session_id=session_id, data=data
     )
+    return await respond_to_turn(request, data.stream, events)
 
 
 @router.get("/health")

@@ -162,7 +162,7 @@ async def _turn_events(
             raise _failed_in_session(exc, started.session_id) from exc
 
 
-async def _answer(events: AsyncGenerator[SessionTurnEvent, None]) -> SessionChatResponse:
+async def turn_answer(events: AsyncGenerator[SessionTurnEvent, None]) -> SessionChatResponse:
     """A non-streamed turn: the streamed one, read to its end."""
     async with contextlib.aclosing(events):
         async for event in events:
@@ -175,12 +175,6 @@ def stream_session_turn(
     *, manager: SessionManager, user: Principal, data: SessionChatRequest
 ) -> AsyncGenerator[SessionTurnEvent, None]:
     return _turn_events(manager.stream_turn(**_turn_args(user, data)))
-
-
-async def session_turn(
-    *, manager: SessionManager, user: Principal, data: SessionChatRequest
-) -> SessionChatResponse:
-    return await _answer(stream_session_turn(manager=manager, user=user, data=data))
 
 
 async def _after_last_question(record: SessionRecord) -> int:
@@ -217,13 +211,6 @@ def stream_regenerate(
     return _turn_events(events)
 
 
-async def regenerate(
-    *, manager: SessionManager, user: Principal, session_id: str, data: RegenerateRequest
-) -> SessionChatResponse:
-    events = stream_regenerate(manager=manager, user=user, session_id=session_id, data=data)
-    return await _answer(events)
-
-
 def stream_edit(
     *,
     manager: SessionManager,
@@ -237,18 +224,6 @@ def stream_edit(
     return _turn_events(
         manager.stream_rewrite(key, rewind, data.message, params=generation_params(data))
     )
-
-
-async def edit(
-    *,
-    manager: SessionManager,
-    store: SqlSessionStore,
-    user: Principal,
-    session_id: str,
-    data: EditRequest,
-) -> SessionChatResponse:
-    events = stream_edit(manager=manager, store=store, user=user, session_id=session_id, data=data)
-    return await _answer(events)
 
 
 async def read_history(

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.llm.settings import LLMSettings
+from app.mqtt.settings import MqttSettings
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BACKEND_DIR.parent
@@ -79,6 +80,7 @@ class Settings(BaseSettings):
     completion_max_tokens: int = Field(default=256, ge=1, le=4096)
     completion_max_chars: int = Field(default=10_000, ge=1)
     llm: LLMSettings = Field(default_factory=lambda: LLMSettings(_env_file=ENV_FILE))
+    mqtt: MqttSettings = Field(default_factory=lambda: MqttSettings(_env_file=ENV_FILE))
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -8,9 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import session_scope
-from app.llm.client import LLMClient
-from app.llm.limits import ConcurrencyGate
-from app.llm.sessions import SessionManager
+from app.llm.stack import LLMStack
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -36,21 +34,10 @@ AppSettings = Annotated[Settings, Depends(get_app_settings)]
 DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 
 
-async def get_llm_client(request: Request) -> LLMClient:
-    client: LLMClient = request.app.state.llm
-    return client
+async def get_llm_stack(request: Request) -> LLMStack:
+    stack: LLMStack = request.app.state.llm_stack
+    return stack
 
 
-async def get_sessions(request: Request) -> SessionManager:
-    manager: SessionManager = request.app.state.sessions
-    return manager
-
-
-async def get_gate(request: Request) -> ConcurrencyGate:
-    gate: ConcurrencyGate = request.app.state.gate
-    return gate
-
-
-LLM = Annotated[LLMClient, Depends(get_llm_client)]
-Sessions = Annotated[SessionManager, Depends(get_sessions)]
-Gate = Annotated[ConcurrencyGate, Depends(get_gate)]
+LLM = Annotated[LLMStack, Depends(get_llm_stack)]
+"""The process's LLM stack: ``.client``, ``.gate``, ``.sessions`` (one typed container)."""

@@ -224,10 +224,19 @@ def app_error_response(exc: AppError) -> JSONResponse:
     return JSONResponse(app_error_body(exc), status_code=exc.status_code, headers=headers)
 
 
-def llm_error_to_app_error(exc: LLMError) -> AppError:
-    """Map the LLM library's errors to HTTP semantics, once for every route."""
+def llm_error_to_app_error(exc: LLMError, *, unavailable: str | None = None) -> AppError:
+    """Map the LLM library's errors to HTTP semantics, once for every route.
+
+    ``unavailable``: the route's contract answers every failure but the caller's own limit
+    with 503 and this message (TAB completion's documented "LLM service unavailable").
+    """
     if isinstance(exc, LLMUserLimit):
         return RateLimited(str(exc), retry_after=exc.retry_after, code="llm_user_limit")
+    if unavailable is not None:
+        retry_after = exc.retry_after if isinstance(exc, LLMBusy) else 5.0
+        return ServiceUnavailable(
+            unavailable, retry_after=retry_after, code="llm_unavailable", details=str(exc)
+        )
     if isinstance(exc, LLMBusy):
         return ServiceUnavailable(str(exc), retry_after=exc.retry_after, code="llm_busy")
     if isinstance(exc, LLMTimeout):

@@ -4,8 +4,6 @@ Reverse order on exit. The embedded llama.cpp is a separate process (`app.llm.ru
 started by `make run` or the test fixtures, never here.
 """
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -20,19 +18,12 @@ from app.completion.cache import CompletionCache, MemoryCompletionCache, RedisCo
 from app.completion.service import CompletionContext
 from app.config import Settings
 from app.db import apply_migrations, create_engine, create_sessionmaker, session_scope
-from app.llm.client import LLMClient
-from app.llm.errors import LLMError
-from app.llm.limits import ConcurrencyGate, upstream_capacity
 from app.llm.redis_store import RedisCachedStore, RedisLocks
-from app.llm.sessions import SessionManager, set_session_manager
-from app.llm.settings import LLMSettings
+from app.llm.stack import LLMStack, open_llm
 from app.llm.store import SessionLocks, SessionStore
 from app.ratelimit import RateLimiter, rate_limit_storage, redis_pool
 
 logger = logging.getLogger(__name__)
-CAPACITY_CHECK_SECONDS = 30.0
-LOCAL_LLM_URL = "http://127.0.0.1:8080"
-"""Where `make llm` serves when `LLM_SERVER_URL` is unset."""
 
 
 async def _start_database(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
@@ -75,7 +66,7 @@ def _session_storage(
     return RedisCachedStore(store, redis), RedisLocks(redis, lease=lease, wait=lease)
 
 
-def _completion_context(app: FastAPI, settings: Settings) -> CompletionContext:
+def _completion_context(app: FastAPI, settings: Settings, llm: LLMStack) -> CompletionContext:
     redis: Redis | None = getattr(app.state, "redis", None)
     cache: CompletionCache = (
         RedisCompletionCache(redis, ttl=settings.completion_cache_ttl)
@@ -86,7 +77,7 @@ def _completion_context(app: FastAPI, settings: Settings) -> CompletionContext:
     )
     limiter = RateLimiter(settings.completion_rate_limit, storage=app.state.rate_limits)
     return CompletionContext(
-        client=app.state.llm, gate=app.state.gate, cache=cache, limiter=limiter, settings=settings
+        client=llm.client, gate=llm.gate, cache=cache, limiter=limiter, settings=settings
     )
 
 
@@ -108,48 +99,10 @@ def _start_rate_limits(app: FastAPI, settings: Settings, stack: AsyncExitStack) 
 
 
 async def _start_llm(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
-    llm = settings.llm
-    client = LLMClient(llm, base_url=llm.server_url or LOCAL_LLM_URL)
-    stack.push_async_callback(client.aclose)
-    capacity, source = await upstream_capacity(llm, client)
-    gate = ConcurrencyGate.from_settings(llm, capacity)
-    reserved = ", ".join(f"{name}={lane.reserved}" for name, lane in gate.stats().lanes.items())
-    logger.info("LLM gate: %d slots (%s); reserved per lane: %s", capacity, source, reserved)
     store, locks = _session_storage(app, settings, stack)
-    manager = SessionManager(client, store, settings=llm, locks=locks, gate=gate)
-    set_session_manager(manager)
-    stack.callback(set_session_manager, None)
-    app.state.llm, app.state.gate, app.state.sessions = client, gate, manager
-    app.state.completion = _completion_context(app, settings)
-    if llm.max_concurrency is None:
-        follower = asyncio.create_task(_follow_upstream_capacity(gate, llm, client))
-        stack.push_async_callback(_cancel, follower)
-    health = await client.health()
-    logger.info(
-        "LLM at %s: %s (%s)", client.server_url, health.status, health.model or health.detail
-    )
-
-
-async def _follow_upstream_capacity(
-    gate: ConcurrencyGate, llm: LLMSettings, client: LLMClient
-) -> None:
-    """Keep the cap equal to the server's parallel slots: a server that was down at start-up,
-    or restarted with another `--parallel`, is followed without restarting the portal."""
-    while True:
-        await asyncio.sleep(CAPACITY_CHECK_SECONDS)
-        try:
-            capacity, source = await upstream_capacity(llm, client)
-        except LLMError:
-            continue  # unreachable now; the next check asks again
-        if capacity != gate.capacity:
-            logger.info("LLM gate: %d → %d slots (%s)", gate.capacity, capacity, source)
-            gate.set_capacity(capacity)
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    llm = await stack.enter_async_context(open_llm(settings.llm, store, locks))
+    app.state.llm_stack = llm
+    app.state.completion = _completion_context(app, settings, llm)
 
 
 @asynccontextmanager

@@ -3,6 +3,7 @@
 from app.auth.models import ApiKey, SignIn
 from app.chat.models import ChatMessage, ChatSession
 from app.db import Base
+from app.games.models import GameResult
 from app.users.models import User
 
-__all__ = ["ApiKey", "Base", "ChatMessage", "ChatSession", "SignIn", "User"]
+__all__ = ["ApiKey", "Base", "ChatMessage", "ChatSession", "GameResult", "SignIn", "User"]

@@ -23,6 +23,11 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    # Mosquitto's dynamic-security form of the whole key (PBKDF2-SHA512), kept so the broker's
+    # accounts can be rebuilt from this database; None for keys made before MQTT was served.
+    mqtt_password_hash: Mapped[str | None] = mapped_column(String(128))
+    mqtt_salt: Mapped[str | None] = mapped_column(String(64))
+    mqtt_iterations: Mapped[int | None]
 
     @property
     def prefix(self) -> str:

@@ -24,7 +24,7 @@ from app.chat.schemas import (
     SessionSummaryRead,
     SessionTitleUpdate,
 )
-from app.deps import LLM, AppSettings, Gate, Sessions
+from app.deps import LLM, AppSettings
 from app.disconnect import cancel_on_disconnect
 from app.errors import LLM_ERRORS, error_responses
 from app.schemas import STREAM_EVENT
@@ -79,13 +79,13 @@ async def respond_to_turn(
 
 @router.post("/chat", response_model=ChatResponse, responses=ASK_MODEL_DOC)
 async def chat(
-    data: ChatRequest, request: Request, user: CurrentUser, client: LLM, gate: Gate
+    data: ChatRequest, request: Request, user: CurrentUser, llm: LLM
 ) -> ChatResponse | EventSourceResponse:
     if wants_stream(request, stream_field=data.stream):
-        events = service.stream_chat_once(client=client, gate=gate, user=user, data=data)
+        events = service.stream_chat_once(client=llm.client, gate=llm.gate, user=user, data=data)
         return await sse_response(request, events)
     return await cancel_on_disconnect(
-        request, service.chat_once(client=client, gate=gate, user=user, data=data)
+        request, service.chat_once(client=llm.client, gate=llm.gate, user=user, data=data)
     )
 
 
@@ -105,9 +105,9 @@ async def chat(
     ),
 )
 async def chat_session(
-    data: SessionChatRequest, request: Request, user: CurrentUser, manager: Sessions
+    data: SessionChatRequest, request: Request, user: CurrentUser, llm: LLM
 ) -> SessionChatResponse | EventSourceResponse:
-    events = service.stream_session_turn(manager=manager, user=user, data=data)
+    events = service.stream_session_turn(manager=llm.sessions, user=user, data=data)
     return await respond_to_turn(request, data.stream, events)
 
 
@@ -160,12 +160,12 @@ async def rename_chat_session(
 async def delete_chat_session(
     session_id: SessionIdPath,
     user: CurrentUser,
-    manager: Sessions,
+    llm: LLM,
     store: ChatStore,
     settings: AppSettings,
 ) -> Response:
     await service.delete_session(
-        manager=manager,
+        manager=llm.sessions,
         store=store,
         user=user,
         session_id=session_id,
@@ -218,9 +218,11 @@ async def regenerate_chat_answer(
     data: RegenerateRequest,
     request: Request,
     user: CurrentUser,
-    manager: Sessions,
+    llm: LLM,
 ) -> SessionChatResponse | EventSourceResponse:
-    events = service.stream_regenerate(manager=manager, user=user, session_id=session_id, data=data)
+    events = service.stream_regenerate(
+        manager=llm.sessions, user=user, session_id=session_id, data=data
+    )
     return await respond_to_turn(request, data.stream, events)
 
 
@@ -249,18 +251,18 @@ async def edit_chat_message(
     data: EditRequest,
     request: Request,
     user: CurrentUser,
-    manager: Sessions,
+    llm: LLM,
     store: ChatStore,
 ) -> SessionChatResponse | EventSourceResponse:
     events = service.stream_edit(
-        manager=manager, store=store, user=user, session_id=session_id, data=data
+        manager=llm.sessions, store=store, user=user, session_id=session_id, data=data
     )
     return await respond_to_turn(request, data.stream, events)
 
 
 @router.get("/health")
-async def read_llm_health(client: LLM, gate: Gate) -> LLMHealthRead:
-    return await service.llm_health(client=client, gate=gate)
+async def read_llm_health(llm: LLM) -> LLMHealthRead:
+    return await service.llm_health(client=llm.client, gate=llm.gate)
 
 
 # Routes the original clients already call: same handlers, always streaming.
@@ -272,9 +274,9 @@ async def read_llm_health(client: LLM, gate: Gate) -> LLMHealthRead:
     responses=ALIAS_STREAM_DOC,
 )
 async def chat_stream(
-    data: ChatRequest, request: Request, user: CurrentUser, client: LLM, gate: Gate
+    data: ChatRequest, request: Request, user: CurrentUser, llm: LLM
 ) -> EventSourceResponse:
-    events = service.stream_chat_once(client=client, gate=gate, user=user, data=data)
+    events = service.stream_chat_once(client=llm.client, gate=llm.gate, user=user, data=data)
     return await sse_response(request, events, wire=LegacyWire())
 
 
@@ -286,9 +288,9 @@ async def chat_stream(
     responses=ALIAS_STREAM_DOC,
 )
 async def chat_session_stream(
-    data: SessionChatRequest, request: Request, user: CurrentUser, manager: Sessions
+    data: SessionChatRequest, request: Request, user: CurrentUser, llm: LLM
 ) -> EventSourceResponse:
-    events = service.stream_session_turn(manager=manager, user=user, data=data)
+    events = service.stream_session_turn(manager=llm.sessions, user=user, data=data)
     return await sse_response(request, events, wire=LegacyWire())
 
 

@@ -1,5 +1,7 @@
 """The documented TAB-completion request and response."""
 
+from typing import Any
+
 from pydantic import BaseModel, Field, field_validator
 
 from app.text import require_encodable
@@ -27,6 +29,14 @@ class CompletionRequest(BaseModel):
 class CompletionResponse(BaseModel):
     completion: str
     timestamp: int
+
+
+class CompletionDone(CompletionResponse):
+    """The stream's last event: the ghost text, and what the model used when it ran (not on a
+    cache hit)."""
+
+    usage: dict[str, int] | None = None
+    timings: dict[str, Any] | None = None
 
 
 class CompletionTypeRead(BaseModel):

@@ -9,22 +9,18 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-from sse_starlette import ServerSentEvent
 
 from app.completion.cache import CompletionCache, cache_key
 from app.completion.cleaning import clean_completion
 from app.completion.kinds import KINDS, CompletionKind, build_prompt
-from app.completion.schemas import CompletionRequest, CompletionResponse
+from app.completion.schemas import CompletionDone, CompletionRequest, CompletionResponse
 from app.config import Settings
-from app.errors import BadRequest, RateLimited, ServiceUnavailable
+from app.errors import AppError, BadRequest, llm_error_to_app_error
 from app.llm.client import LLMClient, next_before
-from app.llm.errors import LLMBusy, LLMError, LLMUserLimit
+from app.llm.errors import LLMError
 from app.llm.limits import ConcurrencyGate
 from app.llm.results import CompletionEvent, CompletionResult, GenerationParams, TextDelta
 from app.ratelimit import RateLimiter
-from app.sse import delta_event, done_event
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = "LLM service unavailable"
@@ -57,11 +53,14 @@ class _Generated:
     pieces: list[str] = field(default_factory=list)
     result: CompletionResult | None = None
 
-    def stats(self) -> dict[str, Any]:
-        if self.result is None:
-            return {}
-        usage = asdict(self.result.usage) if self.result.usage else None
-        return {"usage": usage, "timings": self.result.timings}
+    def done(self, completion: str) -> CompletionDone:
+        usage = timings = None
+        if self.result is not None:
+            usage = asdict(self.result.usage) if self.result.usage else None
+            timings = dict(self.result.timings) if self.result.timings else None
+        return CompletionDone(
+            completion=completion, timestamp=int(time.time()), usage=usage, timings=timings
+        )
 
 
 @dataclass(frozen=True)
@@ -112,19 +111,14 @@ async def _is_llama_cpp(client: LLMClient) -> bool:
         raise _as_app_error(exc) from exc
 
 
-def _as_app_error(exc: LLMError) -> RateLimited | ServiceUnavailable:
-    """The documented messages: 503 "LLM service unavailable" for every LLM failure but limits."""
-    if isinstance(exc, LLMUserLimit):
-        return RateLimited(str(exc), retry_after=exc.retry_after, code="llm_user_limit")
-    retry_after = exc.retry_after if isinstance(exc, LLMBusy) else 5.0
-    return ServiceUnavailable(
-        UNAVAILABLE, retry_after=retry_after, code="llm_unavailable", details=str(exc)
-    )
+def _as_app_error(exc: LLMError) -> AppError:
+    """The documented contract: 503 "LLM service unavailable" for every LLM failure but limits."""
+    return llm_error_to_app_error(exc, unavailable=UNAVAILABLE)
 
 
 async def _generate(
     ctx: CompletionContext, job: _Job, owner: str, generated: _Generated
-) -> AsyncIterator[str]:
+) -> AsyncIterator[TextDelta]:
     """Raw text pieces until the model stops or the time budget runs out."""
     try:
         async with ctx.gate.acquire("completion", owner):
@@ -133,7 +127,7 @@ async def _generate(
                 while (event := await _next_event(events, job.deadline)) is not None:
                     if isinstance(event, TextDelta):
                         generated.pieces.append(event.text)
-                        yield event.text
+                        yield event
                     else:
                         generated.result = event
     except LLMError as exc:
@@ -204,7 +198,7 @@ def _response(completion: str) -> CompletionResponse:
 
 async def stream_completion(
     *, ctx: CompletionContext, owner: str, data: CompletionRequest
-) -> AsyncIterator[ServerSentEvent]:
+) -> AsyncIterator[TextDelta | CompletionDone]:
     """Raw deltas as they arrive (progress), then `done`: the cleaned completion to show.
 
     The deltas are the model's own words; cleaning (echo, chatter, the cut at a boundary)
@@ -218,12 +212,12 @@ async def stream_completion(
         cache_hit = completion is not None
         generated = _Generated()
         if completion is None:
-            async for piece in _generate(ctx, job, owner, generated):
-                yield delta_event(piece)
+            async for delta in _generate(ctx, job, owner, generated):
+                yield delta
             completion = clean_completion("".join(generated.pieces), text=job.text, kind=job.kind)
             await ctx.cache.put(job.key, completion)
         outcome = "ok"
-        yield done_event({**_response(completion).model_dump(), **generated.stats()})
+        yield generated.done(completion)
     except (asyncio.CancelledError, GeneratorExit):
         outcome = "cancelled"
         raise

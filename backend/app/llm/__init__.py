@@ -33,10 +33,9 @@ from .sessions import (
     TurnEvent,
     TurnResult,
     TurnStarted,
-    get_session_manager,
-    set_session_manager,
 )
 from .settings import LLMSettings
+from .stack import LLMStack, get_session_manager, open_llm, set_session_manager
 from .store import (
     MemoryLocks,
     MemoryStore,
@@ -68,6 +67,7 @@ __all__ = [
     "LLMClient",
     "LLMError",
     "LLMSettings",
+    "LLMStack",
     "LLMTimeout",
     "LLMUnavailable",
     "LLMUserLimit",
@@ -96,6 +96,7 @@ __all__ = [
     "estimate_tokens",
     "get_session_manager",
     "history_budget",
+    "open_llm",
     "set_session_manager",
     "strip_thinking",
     "trim_history",

@@ -27,8 +27,9 @@ the write that stores its question; a refused one changes nothing.
 The system prompt is set when a session is created. Passing a different one on a later
 turn replaces it for the session (the newest template wins); passing ``None`` keeps it.
 
-The process has one manager, created by the app's lifespan or by the deploy script and
-reached with :func:`get_session_manager`.
+Each edge names its gate lane (``chat`` for HTTP, ``game`` for the MQTT bridge), so one
+kind of traffic cannot starve the other. The process's manager is built by
+:func:`app.llm.stack.open_llm`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from typing import Any
 
 from .client import LLMClient
 from .errors import LLMUnavailable
-from .limits import ConcurrencyGate
+from .limits import ConcurrencyGate, Lane
 from .results import ChatMessage, ChatResult, GenerationParams, StreamEvent, TextDelta, Usage
 from .rewind import Kept, Rewind, SessionNotFound, kept_history
 from .settings import LLMSettings
@@ -75,8 +76,6 @@ __all__ = [
     "TurnEvent",
     "TurnResult",
     "TurnStarted",
-    "get_session_manager",
-    "set_session_manager",
 ]
 
 
@@ -148,10 +147,10 @@ class SessionManager:
         self._counter = counter or TokenCounter(client, cache_size=settings.token_cache_size)
         self._gate = gate
 
-    def _slot(self, owner: str) -> contextlib.AbstractAsyncContextManager[None]:
+    def _slot(self, lane: Lane, owner: str) -> contextlib.AbstractAsyncContextManager[None]:
         if self._gate is None:
             return contextlib.nullcontext()
-        return self._gate.acquire("chat", owner)
+        return self._gate.acquire(lane, owner)
 
     async def turn(
         self,
@@ -160,13 +159,16 @@ class SessionManager:
         *,
         system_prompt: str | None = None,
         params: GenerationParams | None = None,
+        lane: Lane = "chat",
     ) -> TurnResult:
         """Send ``user_message`` in the session and return the (stored) answer.
 
         The upstream answer is streamed here too, so admission is decided exactly as for
         :meth:`stream_turn`, and a turn cut short stores what it has.
         """
-        events = self.stream_turn(key, user_message, system_prompt=system_prompt, params=params)
+        events = self.stream_turn(
+            key, user_message, system_prompt=system_prompt, params=params, lane=lane
+        )
         async with contextlib.aclosing(events):
             async for event in events:
                 if isinstance(event, TurnResult):
@@ -180,6 +182,7 @@ class SessionManager:
         *,
         system_prompt: str | None = None,
         params: GenerationParams | None = None,
+        lane: Lane = "chat",
     ) -> AsyncGenerator[TurnEvent, None]:
         """Run one turn: :class:`TurnStarted`, the :class:`TextDelta` s, :class:`TurnResult`.
 
@@ -187,7 +190,9 @@ class SessionManager:
         cancelling its task) after it cancels the upstream generation and stores the text
         so far as ``stopped``; an upstream error after it stores it as ``failed``.
         """
-        return self._stream(key, user_message, system_prompt=system_prompt, params=params)
+        return self._stream(
+            key, user_message, system_prompt=system_prompt, params=params, lane=lane
+        )
 
     def stream_rewrite(
         self,
@@ -204,7 +209,9 @@ class SessionManager:
         last kept message, a question, again. The rest is dropped only once the turn is
         admitted, in the write that stores its question. Events are as for :meth:`stream_turn`.
         """
-        return self._stream(key, user_message, system_prompt=None, params=params, rewind=rewind)
+        return self._stream(
+            key, user_message, system_prompt=None, params=params, lane="chat", rewind=rewind
+        )
 
     async def _stream(
         self,
@@ -213,13 +220,14 @@ class SessionManager:
         *,
         system_prompt: str | None,
         params: GenerationParams | None,
+        lane: Lane,
         rewind: Rewind | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         async with self._locks.lock(key):
             kept: Kept | None = None
             if rewind is not None:  # checked before waiting for capacity
                 kept = await kept_history(self._store, key, rewind, user_message)
-            async with self._slot(key.owner):
+            async with self._slot(lane, key.owner):
                 prompt = await self._prepare(key, user_message, system_prompt, params, kept)
                 upstream = self._client.stream(prompt.messages, params)
                 async with contextlib.aclosing(upstream):
@@ -379,22 +387,3 @@ def _turn_result(key: SessionKey, result: ChatResult) -> TurnResult:
         timings=result.timings,
         model=result.model,
     )
-
-
-_manager: SessionManager | None = None
-
-
-def set_session_manager(manager: SessionManager | None) -> None:
-    """Install (or with ``None`` remove) the process's manager; the lifespan calls this."""
-    global _manager  # the one process-wide instance, by design
-    _manager = manager
-
-
-def get_session_manager() -> SessionManager:
-    """The process's manager, as installed by the app lifespan or the deploy script."""
-    if _manager is None:
-        raise RuntimeError(
-            "No SessionManager is set for this process — the app lifespan or the deploy "
-            "script must call app.llm.set_session_manager() at start-up"
-        )
-    return _manager

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from asgi_lifespan import LifespanManager
 
-from app import lifespan
+from app.llm import stack
 from app.main import create_app
 from tests.fixtures.app import SettingsFactory
 from tests.fixtures.fake_upstream import FakeUpstream
@@ -16,14 +16,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 async def test_cap_follows_a_server_restarted_with_more_slots(
     make_settings: SettingsFactory, fake_upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lifespan, "CAPACITY_CHECK_SECONDS", 0.05)
+    monkeypatch.setattr(stack, "CAPACITY_CHECK_SECONDS", 0.05)
     fake_upstream.total_slots = 4
     application = create_app(make_settings())
     async with LifespanManager(application):
-        gate = application.state.gate
+        gate = application.state.llm_stack.gate
         assert gate.capacity == 4
         fake_upstream.total_slots = 6
-        application.state.llm._forget_server()  # as after an outage: the next call re-probes
+        application.state.llm_stack.client._forget_server()  # as after an outage: the next call re-probes
         for _ in range(100):
             if gate.capacity == 6:
                 break

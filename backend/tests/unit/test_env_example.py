@@ -2,8 +2,9 @@
 
 from app.config import BACKEND_DIR, Settings
 from app.llm.settings import LLMSettings
+from app.mqtt.settings import MqttSettings
 
-INTERNAL = {"LLM", "FRONTEND_DIST"}  # composed group / build path, not operator settings
+INTERNAL = {"LLM", "MQTT", "FRONTEND_DIST"}  # composed group / build path, not operator settings
 NOT_YET_DOCUMENTED_OK: set[str] = set()
 
 
@@ -40,6 +41,8 @@ def test_every_setting_is_in_env_example_with_a_comment() -> None:
     }
     assert operator_llm <= {name.upper() for name in LLMSettings.model_fields}
     expected |= {f"LLM_{name}" for name in operator_llm}
+    # Every MQTT setting is an operator's: the deploy script reads the same variables.
+    expected |= {f"MQTT_{name.upper()}" for name in MqttSettings.model_fields}
     documented = documented_keys()
     missing = expected - set(documented)
     assert not missing, f"missing from .env.example: {sorted(missing)}"

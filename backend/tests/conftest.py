@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.fake_upstream",
     "tests.fixtures.llama_server",
+    "tests.fixtures.mosquitto",
 ]

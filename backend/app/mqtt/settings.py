@@ -51,8 +51,10 @@ class MqttSettings(BaseSettings):
     )
     share_group: str = Field(
         default="portal",
-        pattern=r"^[A-Za-z0-9_-]{1,64}$",
-        description="`$share` group: bridges in one group answer each request once.",
+        pattern=r"^[A-Za-z0-9_-]{0,64}$",
+        description="`$share` group: bridges in one group answer each request once. Empty: "
+        "plain subscriptions, for one bridge per broker; unlike shared ones, Mosquitto keeps "
+        "them across its own restart.",
     )
     keyless_projects: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -253,6 +253,16 @@ class TestAccept:
     def test_a_json_array_is_refused(self, handler: GameHandler) -> None:
         assert handler.accept(incoming("maze/template/s1", [1, 2])) is not None
 
+    @pytest.mark.parametrize("kind", ["clear_history", "delete_session"])
+    def test_an_empty_payload_names_its_session_by_the_topic(
+        self, handler: GameHandler, kind: str
+    ) -> None:
+        accepted = job(handler, f"maze/{kind}/s7", b"")
+        assert (accepted.kind, accepted.session_id) == (kind, "s7")
+
+    def test_an_empty_payload_without_a_session_is_not_json(self, handler: GameHandler) -> None:
+        assert handler.accept(incoming("maze/user_input", b"")) is None
+
     @pytest.mark.parametrize("kind", ["template", "clear_history", "delete_session"])
     async def test_a_session_change_without_an_id_touches_nobody(
         self,

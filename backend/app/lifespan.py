@@ -18,6 +18,7 @@ from app.completion.cache import CompletionCache, MemoryCompletionCache, RedisCo
 from app.completion.service import CompletionContext
 from app.config import Settings
 from app.db import apply_migrations, create_engine, create_sessionmaker, session_scope
+from app.games.runtime import open_games
 from app.llm.redis_store import RedisCachedStore, RedisLocks
 from app.llm.stack import LLMStack, open_llm
 from app.llm.store import SessionLocks, SessionStore
@@ -112,4 +113,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _start_database(app, settings, stack)
         _start_rate_limits(app, settings, stack)
         await _start_llm(app, settings, stack)
+        app.state.games = await stack.enter_async_context(
+            open_games(
+                settings,
+                sessionmaker=app.state.sessionmaker,
+                auth_cache=app.state.auth_cache,
+                sessions=app.state.llm_stack.sessions,
+            )
+        )
         yield

@@ -15,6 +15,7 @@ from app.chat.router import router as chat_router
 from app.completion.router import router as completion_router
 from app.config import Settings, get_settings
 from app.errors import document_error_shape, install_error_handlers
+from app.games.router import router as games_router
 from app.health.router import router as health_router
 from app.lifespan import lifespan
 from app.spa import mount_frontend
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         chat_router,
         completion_router,
+        games_router,
     ):
         app.include_router(router)
     # Added first, so it runs inside CORS: a 413 carries the CORS headers a browser needs

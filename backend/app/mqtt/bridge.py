@@ -43,7 +43,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from app.mqtt.dispatch import Dispatcher, Work
+from app.mqtt.dispatch import Admission, Dispatcher, Work
 from app.mqtt.messages import Incoming, Job, Outgoing, Publisher
 from app.mqtt.settings import MqttSettings
 
@@ -191,9 +191,10 @@ class Bridge:
             # The connection is going down; let the reconnect loop notice before retrying.
             await asyncio.sleep(0.2)
 
-    async def inject(self, job: Job, owner: str) -> None:
-        """Run ``job`` as ``owner`` (the portal's test publish) in the session's order."""
-        self._submit(job, lambda: self._handler.run_as(job, owner, self))
+    async def inject(self, job: Job, owner: str) -> Admission:
+        """Run ``job`` as ``owner`` (the portal's test publish) in the session's order;
+        says whether it was queued (``FULL``: the bridge is too busy to take it)."""
+        return self._submit(job, lambda: self._handler.run_as(job, owner, self))
 
     async def _client_by(self, deadline: float) -> aiomqtt.Client | None:
         with contextlib.suppress(TimeoutError):
@@ -336,7 +337,7 @@ class Bridge:
             job = outcome
             self._submit(job, lambda: self._handler.run(job, self))
 
-    def _submit(self, job: Job, run: Callable[[], Awaitable[None]]) -> None:
+    def _submit(self, job: Job, run: Callable[[], Awaitable[None]]) -> Admission:
         work = Work(
             key=job.ordering_key,
             run=run,
@@ -344,7 +345,7 @@ class Bridge:
             expires_at=job.expires_at,
             dedup_key=job.dedup_key,
         )
-        self._dispatcher.submit(work)
+        return self._dispatcher.submit(work)
 
     def _reply_soon(self, message: Outgoing) -> None:
         # Error replies need no queue slot, but their tasks are kept so a stop cancels them.

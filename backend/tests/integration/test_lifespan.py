@@ -23,7 +23,8 @@ async def test_cap_follows_a_server_restarted_with_more_slots(
         gate = application.state.llm_stack.gate
         assert gate.capacity == 4
         fake_upstream.total_slots = 6
-        application.state.llm_stack.client._forget_server()  # as after an outage: the next call re-probes
+        # As after an outage: the next call re-probes.
+        application.state.llm_stack.client._forget_server()
         for _ in range(100):
             if gate.capacity == 6:
                 break

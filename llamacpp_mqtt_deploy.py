@@ -17,7 +17,6 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ BACKEND = Path(__file__).resolve().parent / "backend"
 if importlib.util.find_spec("app") is None:  # not installed: use the checkout (gguf-py pattern)
     sys.path.insert(0, str(BACKEND))
 
-from app.llm.runtime import URL_LINE_PREFIX  # noqa: E402
+from app.llm.runtime import embedded_server  # noqa: E402
 from app.llm.settings import LLMSettings  # noqa: E402
 from app.llm.stack import open_llm  # noqa: E402
 from app.mqtt.bridge import Bridge  # noqa: E402
@@ -36,7 +35,6 @@ from app.mqtt.projects import ProjectPrompts, UnknownProject  # noqa: E402
 from app.mqtt.settings import DEFAULT_MQTT_PORT, MqttSettings  # noqa: E402
 
 logger = logging.getLogger("llamacpp_mqtt_deploy")
-EMBEDDED_START_TIMEOUT_S = 600.0  # a first run downloads the model
 
 
 # flag → (settings field, type, help); unset flags keep the LLM_* / MQTT_* environment's value.
@@ -92,25 +90,6 @@ def build_settings(args: argparse.Namespace) -> tuple[LLMSettings, MqttSettings]
     return LLMSettings(**llm), MqttSettings(**mqtt)
 
 
-@contextlib.asynccontextmanager
-async def embedded_llm() -> AsyncIterator[str]:
-    """Run llama.cpp as ``make run`` does, in its own process; yield its URL, stop it after."""
-    command = ("-m", "app.llm.runtime", "serve", "--model", "smollm2", "--port", "0")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *command, "--exit-with-parent", cwd=BACKEND, stdout=asyncio.subprocess.PIPE
-    )
-    try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), EMBEDDED_START_TIMEOUT_S)
-        if not line.startswith(URL_LINE_PREFIX.encode()):  # it exited: llama.cpp's log says why
-            raise SystemExit("the embedded LLM did not start; see its log above")
-        yield line.decode().removeprefix(URL_LINE_PREFIX).strip()
-    finally:
-        if process.returncode is None:
-            process.terminate()  # it stops on SIGTERM (and by itself should this process die)
-            await process.wait()
-
-
 async def serve(llm_settings: LLMSettings, mqtt: MqttSettings, prompts: ProjectPrompts) -> None:
     """Run until cancelled (SIGINT/SIGTERM cancel this task, so every ``finally`` runs)."""
     task, loop = asyncio.current_task(), asyncio.get_running_loop()
@@ -119,7 +98,7 @@ async def serve(llm_settings: LLMSettings, mqtt: MqttSettings, prompts: ProjectP
         loop.add_signal_handler(stop, task.cancel)
     async with contextlib.AsyncExitStack() as exits:
         if not llm_settings.server_url:
-            url = await exits.enter_async_context(embedded_llm())
+            url = await exits.enter_async_context(embedded_server())
             llm_settings = llm_settings.model_copy(update={"server_url": url})
         llm = await exits.enter_async_context(open_llm(llm_settings))
         owners = KeylessOwners(mqtt.projects)

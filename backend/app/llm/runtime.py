@@ -21,6 +21,8 @@ launcher must start without the web stack, and ``fetch`` must work before xllama
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import importlib
 import logging
 import os
@@ -30,6 +32,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -47,6 +50,8 @@ from .model_files import (
 logger = logging.getLogger("app.llm.runtime")
 
 URL_LINE_PREFIX = "LLM_SERVER_URL="
+BACKEND_DIR = Path(__file__).resolve().parents[2]
+"""Where ``python -m app.llm.runtime`` runs from when another process starts it."""
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
@@ -184,6 +189,35 @@ def serve(options: ServeOptions) -> None:
     logger.info("stopping on %s", signal.Signals(received).name)
     # Dropping the last reference runs ~Server, which joins the HTTP and inference loops.
     del server
+
+
+@contextlib.asynccontextmanager
+async def embedded_server(
+    model: str = "smollm2", *, start_timeout_s: float = 600.0
+) -> AsyncIterator[str]:
+    """Run ``serve`` in a child process as ``make run`` does; yield its URL, stop it after.
+
+    The child exits by itself should this process die (``--exit-with-parent``). The timeout
+    is generous because a first run unpacks the model.
+    """
+    command = ("-m", "app.llm.runtime", "serve", "--model", model, "--port", "0")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command,
+        "--exit-with-parent",
+        cwd=BACKEND_DIR,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), start_timeout_s)
+        if not line.startswith(URL_LINE_PREFIX.encode()):  # it exited: its log says why
+            raise RuntimeError("the embedded LLM did not start; see its log above")
+        yield line.decode().removeprefix(URL_LINE_PREFIX).strip()
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await process.wait()
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests in a real browser against the real stack:
-#   build the front end → start the embedded LLM (unless LLM_SERVER_URL is set) → start the
-#   backend on a free port with a throwaway SQLite database → wait for /api/health →
-#   run Playwright (frontend/e2e) → stop everything, whatever happened.
+#   build the front end → start the embedded LLM (unless LLM_SERVER_URL is set) → start a
+#   private Mosquitto on a free loopback port (anonymous, for the game bridge and the monitor
+#   page) → start the backend on a free port with a throwaway SQLite database → wait for
+#   /api/health → run Playwright (frontend/e2e) → stop everything, whatever happened.
 # Extra arguments go to `playwright test` (e.g. `scripts/test-e2e.sh e2e/auth.spec.ts`).
 # The backend starts with an admin account (E2E_ADMIN_EMAIL / E2E_ADMIN_PASSWORD) and login
 # limits loose enough for many sign-ins from one address; screenshots go to frontend/screenshots.
@@ -80,6 +81,31 @@ if [ -z "${LLM_SERVER_URL:-}" ]; then
 fi
 echo "    LLM at $LLM_SERVER_URL"
 
+# The game bridge needs a broker: a private one, anonymous (every project keyless), so the
+# monitor page's spec can publish and watch without keys. Without Mosquitto the bridge stays
+# off and that spec says why.
+MOSQUITTO="${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}"
+MQTT_ENV=()
+if [ -x "$MOSQUITTO" ]; then
+  MQTT_PORT="$(free_port)"
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$MQTT_PORT" \
+    >"$WORK/mosquitto.conf"
+  echo "==> Starting Mosquitto at mqtt://127.0.0.1:$MQTT_PORT"
+  "$MOSQUITTO" -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
+  PIDS+=("$!")
+  wait_for "Mosquitto" 15 "${PIDS[-1]}" \
+    "$PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $MQTT_PORT), 1).close()"
+  # The monitor spec also plays a game client on it (a result posted with mosquitto_pub).
+  export E2E_MQTT_PORT="$MQTT_PORT"
+  MQTT_ENV=(
+    MQTT_BROKER_URL="mqtt://127.0.0.1:$MQTT_PORT"
+    MQTT_KEYLESS_PROJECTS="*"
+    MQTT_CLIENT_ID="prompt-portal-e2e-$$"
+  )
+else
+  echo "warning: mosquitto not found (apt-get install mosquitto): the game bridge stays off" >&2
+fi
+
 PORT="$(free_port)"
 BASE_URL="http://127.0.0.1:$PORT"
 echo "==> Starting the backend at $BASE_URL"
@@ -94,7 +120,7 @@ echo "==> Starting the backend at $BASE_URL"
     ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
     LOGIN_RATE_LIMIT_ACCOUNT="200/minute" \
     LOGIN_RATE_LIMIT_ADDRESS="2000/minute" \
-    exec "$PYTHON" -m app.server --host 127.0.0.1 --port "$PORT"
+    exec env "${MQTT_ENV[@]}" "$PYTHON" -m app.server --host 127.0.0.1 --port "$PORT"
 ) >"$WORK/backend.log" 2>&1 &
 PIDS+=("$!")
 wait_for "the backend" "$BACKEND_START_TIMEOUT" "${PIDS[-1]}" curl -fsS "$BASE_URL/api/health"

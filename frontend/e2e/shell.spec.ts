@@ -50,12 +50,20 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
       // Not an admin: no Users page in the navigation.
       if (size === "phone") await menu.click();
       const links = page.getByRole("navigation", { name: "Main" }).getByRole("link");
-      await expect(links).toHaveText(["Dashboard", "Chat", "Drafts", "Settings", "Account"]);
+      await expect(links).toHaveText([
+        "Dashboard",
+        "Chat",
+        "Drafts",
+        "Monitor",
+        "Settings",
+        "Account",
+      ]);
       if (size === "phone") await menu.click();
 
       const pages: [string, string][] = [
         ["Chat", "Chat"],
         ["Drafts", "Drafts"],
+        ["Monitor", "Test & Monitor"],
         ["Settings", "Settings"],
         ["Account", "Account"],
         ["Dashboard", `Welcome, ${user.displayName}`],

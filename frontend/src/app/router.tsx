@@ -20,6 +20,7 @@ import { ChatPage } from "./routes/chat";
 import { DashboardPage } from "./routes/dashboard";
 import { DraftsPage } from "./routes/drafts";
 import { LoginPage } from "./routes/login";
+import { MonitorPage, validateMonitorSearch } from "./routes/monitor";
 import { NotFoundPage } from "./routes/not-found";
 import { RegisterPage } from "./routes/register";
 import { RootLayout } from "./routes/root";
@@ -125,6 +126,14 @@ const draftsRoute = createRoute({
   component: DraftsPage,
 });
 
+/** Test & Monitor; the address names the watched project and session. */
+const monitorRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: "/monitor",
+  validateSearch: validateMonitorSearch,
+  component: MonitorPage,
+});
+
 const settingsRoute = createRoute({
   getParentRoute: () => authenticatedRoute,
   path: "/settings",
@@ -158,6 +167,7 @@ const routeTree = rootRoute.addChildren([
     chatRoute,
     chatSessionRoute,
     draftsRoute,
+    monitorRoute,
     settingsRoute,
     apiKeysRoute,
     accountRoute,

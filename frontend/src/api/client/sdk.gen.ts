@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateTemporaryPasswordData, CreateTemporaryPasswordErrors, CreateTemporaryPasswordResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, EditChatMessageData, EditChatMessageErrors, EditChatMessageResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsErrors, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesErrors, ListCompletionTypesResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginUserData, LoginUserErrors, LoginUserResponses, LogoutUserData, LogoutUserErrors, LogoutUserResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeErrors, ReadMeResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, RefreshAccessTokenData, RefreshAccessTokenErrors, RefreshAccessTokenResponses, RegenerateChatAnswerData, RegenerateChatAnswerErrors, RegenerateChatAnswerResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, RenameChatSessionData, RenameChatSessionErrors, RenameChatSessionResponses, RestoreChatSessionData, RestoreChatSessionErrors, RestoreChatSessionResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
+import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateTemporaryPasswordData, CreateTemporaryPasswordErrors, CreateTemporaryPasswordResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, EditChatMessageData, EditChatMessageErrors, EditChatMessageResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsErrors, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesErrors, ListCompletionTypesResponses, ListGameResultsData, ListGameResultsErrors, ListGameResultsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginUserData, LoginUserErrors, LoginUserResponses, LogoutUserData, LogoutUserErrors, LogoutUserResponses, PublishGameMessageData, PublishGameMessageErrors, PublishGameMessageResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeErrors, ReadMeResponses, ReadMqttStatusData, ReadMqttStatusErrors, ReadMqttStatusResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, RefreshAccessTokenData, RefreshAccessTokenErrors, RefreshAccessTokenResponses, RegenerateChatAnswerData, RegenerateChatAnswerErrors, RegenerateChatAnswerResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, RenameChatSessionData, RenameChatSessionErrors, RenameChatSessionResponses, RestoreChatSessionData, RestoreChatSessionErrors, RestoreChatSessionResponses, StreamGameEventsData, StreamGameEventsErrors, StreamGameEventsResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -417,6 +417,62 @@ export class CompletionService {
         return (options?.client ?? client).get<ListCompletionTypesResponses, ListCompletionTypesErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/completion/types',
+            ...options
+        });
+    }
+}
+
+export class MqttService {
+    /**
+     * Read Mqtt Status
+     */
+    public static readMqttStatus<ThrowOnError extends boolean = false>(options?: Options<ReadMqttStatusData, ThrowOnError>) {
+        return (options?.client ?? client).get<ReadMqttStatusResponses, ReadMqttStatusErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/mqtt/status',
+            ...options
+        });
+    }
+    
+    /**
+     * Stream Game Events
+     *
+     * Live game events, as they happen: a user sees the sessions of their own API keys and those of keyless clients, an admin all. With `project` and `session_id`, that session's recent events come first. A watcher that reads too slowly misses the oldest events, never the newest.
+     */
+    public static streamGameEvents<ThrowOnError extends boolean = false>(options?: Options<StreamGameEventsData, ThrowOnError, unknown>) {
+        return (options?.client ?? client).sse.get<StreamGameEventsResponses, StreamGameEventsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/mqtt/events',
+            ...options
+        });
+    }
+    
+    /**
+     * Publish Game Message
+     *
+     * Send a test `user_input` or `state` as a game client of the caller would (owned by the caller). It is queued with the session's other messages; replies go out over the broker and show on the monitor.
+     */
+    public static publishGameMessage<ThrowOnError extends boolean = false>(options: Options<PublishGameMessageData, ThrowOnError>) {
+        return (options.client ?? client).post<PublishGameMessageResponses, PublishGameMessageErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/mqtt/publish',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * List Game Results
+     *
+     * Game results the caller may see, newest first.
+     */
+    public static listGameResults<ThrowOnError extends boolean = false>(options?: Options<ListGameResultsData, ThrowOnError>) {
+        return (options?.client ?? client).get<ListGameResultsResponses, ListGameResultsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/mqtt/results',
             ...options
         });
     }

@@ -49,6 +49,12 @@ export type ApiKeyCreated = {
      */
     last_used_at: string | null;
     /**
+     * Mqtt
+     *
+     * Whether game clients can log in to the MQTT broker with this key; keys made before the portal served MQTT cannot: re-issue them
+     */
+    mqtt: boolean;
+    /**
      * Key
      */
     key: string;
@@ -82,6 +88,12 @@ export type ApiKeyRead = {
      * Last Used At
      */
     last_used_at: string | null;
+    /**
+     * Mqtt
+     *
+     * Whether game clients can log in to the MQTT broker with this key; keys made before the portal served MQTT cannot: re-issue them
+     */
+    mqtt: boolean;
 };
 
 /**
@@ -245,6 +257,80 @@ export type EditRequest = {
 };
 
 /**
+ * GamePublish
+ *
+ * A test message, sent as if a game client of the signed-in user had published it.
+ */
+export type GamePublish = {
+    /**
+     * Project
+     *
+     * e.g. `maze`
+     */
+    project: string;
+    /**
+     * Session Id
+     */
+    session_id: string;
+    /**
+     * Kind
+     *
+     * `user_input` (`payload.message` is the question) or `state` (a game state to answer with a hint)
+     */
+    kind: 'user_input' | 'state';
+    /**
+     * Payload
+     *
+     * The JSON a game client would publish on `project/kind`; `sessionId` is set from `session_id`
+     */
+    payload: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * GameResultRead
+ *
+ * One game outcome as the client posted it on `project/result/{sessionId}`.
+ */
+export type GameResultRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Project
+     */
+    project: string;
+    /**
+     * Session Id
+     */
+    session_id: string;
+    /**
+     * Owner
+     *
+     * The user id whose key sent it, or `mqtt:<project>`
+     */
+    owner: string;
+    /**
+     * Template
+     *
+     * The session's system prompt when the result came
+     */
+    template: string | null;
+    /**
+     * Payload
+     *
+     * The result's JSON, as the client sent it
+     */
+    payload: unknown;
+    /**
+     * Received At
+     */
+    received_at: string;
+};
+
+/**
  * GateLaneRead
  */
 export type GateLaneRead = {
@@ -359,6 +445,68 @@ export type LlmHealthRead = {
      */
     detail?: string | null;
     gate: GateRead;
+};
+
+/**
+ * MqttStatusRead
+ *
+ * Whether game clients can reach the model through the broker right now.
+ */
+export type MqttStatusRead = {
+    /**
+     * Enabled
+     *
+     * The portal's bridge runs (a broker is configured)
+     */
+    enabled: boolean;
+    /**
+     * Connected
+     *
+     * The bridge is connected to the broker
+     */
+    connected: boolean;
+    /**
+     * Broker
+     *
+     * `mqtt://host:port` game clients connect to
+     */
+    broker: string | null;
+    /**
+     * Projects
+     *
+     * Projects answered
+     */
+    projects: Array<string>;
+    /**
+     * Keyless Projects
+     *
+     * Projects answered without an API key (`*`: all)
+     */
+    keyless_projects: Array<string>;
+    /**
+     * Reply Format
+     *
+     * Reply payload when a request does not choose one
+     */
+    reply_format: 'text' | 'json';
+    /**
+     * Stats
+     *
+     * Counters since start: received, answered, errors, dropped, queued, …
+     */
+    stats: {
+        [key: string]: number;
+    };
+};
+
+/**
+ * PublishAccepted
+ */
+export type PublishAccepted = {
+    /**
+     * Accepted
+     */
+    accepted?: boolean;
 };
 
 /**
@@ -1848,3 +1996,171 @@ export type ListCompletionTypesResponses = {
 };
 
 export type ListCompletionTypesResponse = ListCompletionTypesResponses[keyof ListCompletionTypesResponses];
+
+export type ReadMqttStatusData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/mqtt/status';
+};
+
+export type ReadMqttStatusErrors = {
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+};
+
+export type ReadMqttStatusError = ReadMqttStatusErrors[keyof ReadMqttStatusErrors];
+
+export type ReadMqttStatusResponses = {
+    /**
+     * Successful Response
+     */
+    200: MqttStatusRead;
+};
+
+export type ReadMqttStatusResponse = ReadMqttStatusResponses[keyof ReadMqttStatusResponses];
+
+export type StreamGameEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Project
+         *
+         * Only this project
+         */
+        project?: string | null;
+        /**
+         * Session Id
+         *
+         * Only this game session
+         */
+        session_id?: string | null;
+    };
+    url: '/api/mqtt/events';
+};
+
+export type StreamGameEventsErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+};
+
+export type StreamGameEventsError = StreamGameEventsErrors[keyof StreamGameEventsErrors];
+
+export type StreamGameEventsResponses = {
+    /**
+     * Server-Sent Events: `event: game` with a `GameEventRead` as data, for each request, hint, reply, error and result of the sessions the caller may see
+     */
+    200: unknown;
+};
+
+export type PublishGameMessageData = {
+    body: GamePublish;
+    path?: never;
+    query?: never;
+    url: '/api/mqtt/publish';
+};
+
+export type PublishGameMessageErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+    /**
+     * Game messaging is off or not connected to its broker (code `mqtt_unavailable`)
+     */
+    503: ErrorResponse;
+};
+
+export type PublishGameMessageError = PublishGameMessageErrors[keyof PublishGameMessageErrors];
+
+export type PublishGameMessageResponses = {
+    /**
+     * Successful Response
+     */
+    202: PublishAccepted;
+};
+
+export type PublishGameMessageResponse = PublishGameMessageResponses[keyof PublishGameMessageResponses];
+
+export type ListGameResultsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Project
+         *
+         * Only this project
+         */
+        project?: string | null;
+        /**
+         * Session Id
+         *
+         * Only this game session
+         */
+        session_id?: string | null;
+        /**
+         * Limit
+         *
+         * At most this many (≤ 200)
+         */
+        limit?: number;
+    };
+    url: '/api/mqtt/results';
+};
+
+export type ListGameResultsErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+};
+
+export type ListGameResultsError = ListGameResultsErrors[keyof ListGameResultsErrors];
+
+export type ListGameResultsResponses = {
+    /**
+     * Response List Game Results
+     *
+     * Successful Response
+     */
+    200: Array<GameResultRead>;
+};
+
+export type ListGameResultsResponse = ListGameResultsResponses[keyof ListGameResultsResponses];

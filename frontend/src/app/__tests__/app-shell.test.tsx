@@ -6,9 +6,20 @@ import { HEALTH, renderApp } from "@/testing/app";
 import { json, mockFetch, type RouteMock } from "@/testing/fetch-mock";
 import { testUser } from "@/testing/users";
 
+const MQTT_STATUS = {
+  enabled: false,
+  connected: false,
+  broker: null,
+  projects: ["maze"],
+  keyless_projects: [],
+  reply_format: "text",
+  stats: {},
+};
+
 const common = (me: ReturnType<typeof testUser>): RouteMock[] => [
   { method: "GET", path: "/api/auth/me", handler: () => json(me) },
   { method: "GET", path: "/api/llm/health", handler: () => json(HEALTH) },
+  { method: "GET", path: "/api/mqtt/status", handler: () => json(MQTT_STATUS) },
 ];
 
 describe("the signed-in shell", () => {
@@ -33,7 +44,7 @@ describe("the signed-in shell", () => {
     const links = within(nav)
       .getAllByRole("link")
       .map((link) => link.textContent);
-    expect(links).toEqual(["Dashboard", "Chat", "Drafts", "Settings", "Account"]);
+    expect(links).toEqual(["Dashboard", "Chat", "Drafts", "Monitor", "Settings", "Account"]);
     expect(within(nav).getByRole("link", { name: "Dashboard" })).toHaveAttribute(
       "aria-current",
       "page",

@@ -6,7 +6,7 @@ import { useSessionRenewal } from "@/features/auth/hooks/use-session-renewal";
 import { LlmHealthBadge } from "@/features/chat/components/llm-health-badge";
 
 interface NavItem {
-  to: "/" | "/chat" | "/drafts" | "/settings" | "/account" | "/admin/users";
+  to: "/" | "/chat" | "/drafts" | "/monitor" | "/settings" | "/account" | "/admin/users";
   label: string;
   /** Also active on the pages below it (a chat, the API keys). */
   prefix?: boolean;
@@ -17,6 +17,7 @@ const NAV: NavItem[] = [
   { to: "/", label: "Dashboard" },
   { to: "/chat", label: "Chat", prefix: true },
   { to: "/drafts", label: "Drafts" },
+  { to: "/monitor", label: "Monitor" },
   { to: "/settings", label: "Settings", prefix: true },
   { to: "/account", label: "Account" },
   { to: "/admin/users", label: "Users", adminOnly: true },

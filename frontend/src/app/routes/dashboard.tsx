@@ -3,6 +3,7 @@ import { Card } from "@/components/ui/card";
 import { useMe } from "@/features/auth/api";
 import { UserSummary } from "@/features/auth/components/user-summary";
 import { LlmHealthCard } from "@/features/chat/components/llm-health-card";
+import { BrokerCard } from "@/features/monitor/components/broker-card";
 
 export function DashboardPage() {
   const me = useMe();
@@ -19,6 +20,9 @@ export function DashboardPage() {
         </Card>
         <Card title="LLM server">
           <LlmHealthCard />
+        </Card>
+        <Card title="Game broker">
+          <BrokerCard />
         </Card>
         <Card title="Get started">
           <ul className="links">

@@ -8,10 +8,21 @@ it). Signing in with it, the person is asked for a new password before anything 
 earlier sign-in of the account ends. Run it from `backend/` with the server's environment
 (`backend/.env` is read the same way), so it reaches the same database. The schema is brought
 to the current version first, as the server does at start-up.
+
+    python -m app.cli broker-config --data-dir DIR
+
+prepares the private Mosquitto that `make run` starts: `mosquitto.conf` (loopback listener,
+WebSockets listener, logins only, dynamic security, persistence) and `dynamic-security.json`
+written from the database — one login per API key — plus the portal's own generated broker
+logins, kept in DIR. It prints the `MQTT_*=value` lines that make the portal use and manage
+that broker (stdout carries only those lines).
 """
 
 import argparse
 import asyncio
+import getpass
+import os
+import socket
 import sys
 from pathlib import Path
 
@@ -21,6 +32,8 @@ from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings
 from app.db import apply_migrations, create_engine, create_sessionmaker, session_scope
+from app.games import broker_sync
+from app.mqtt import dynsec
 from app.users import service as users
 
 
@@ -70,6 +83,54 @@ def _say(message: str) -> None:
     sys.stderr.write(f"{message}\n")
 
 
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _broker_place(args: argparse.Namespace) -> broker_sync.BrokerPlace:
+    plugin = args.plugin or broker_sync.find_dynsec_plugin()
+    if plugin is None or not plugin.is_file():
+        raise CommandError(
+            "Mosquitto's dynamic-security plugin is not installed (Debian/Ubuntu: "
+            "sudo apt-get install -y mosquitto), or pass --plugin PATH."
+        )
+    websockets: int | None = None
+    if args.websockets_port >= 0:
+        websockets = args.websockets_port or _free_port(args.host)
+    return broker_sync.BrokerPlace(
+        data_dir=args.data_dir.resolve(),
+        host=args.host,
+        port=args.port or _free_port(args.host),
+        websockets_port=websockets,
+        plugin=plugin,
+    )
+
+
+async def broker_config(settings: Settings, args: argparse.Namespace) -> dict[str, str]:
+    """Write a managed broker's files from the database; the portal's `MQTT_*` settings for it."""
+    place = _broker_place(args)
+    place.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    logins = broker_sync.load_or_create_logins(place.data_dir)
+    await apply_migrations(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
+    try:
+        count = await broker_sync.write_broker_file(
+            create_sessionmaker(engine),
+            place.data_dir / broker_sync.DYNSEC_FILE,
+            logins=logins,
+            projects=settings.mqtt.projects,
+        )
+    finally:
+        await engine.dispose()
+    run_as = getpass.getuser() if os.geteuid() == 0 else None
+    conf = broker_sync.mosquitto_conf(place, run_as=run_as)
+    dynsec.write_private(place.data_dir / broker_sync.CONF_FILE, conf)
+    _say(f"Broker files written in {place.data_dir}: {count} API key login(s).")
+    return broker_sync.portal_environment(place, logins)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m app.cli", description="Prompt Portal operator commands."
@@ -80,7 +141,38 @@ def _parser() -> argparse.ArgumentParser:
         help="give an account a temporary password that must be changed after signing in",
     )
     reset.add_argument("email", help="the account's email address")
+    broker = commands.add_parser(
+        "broker-config",
+        help="write a private Mosquitto's configuration and logins (one per API key) from "
+        "the database, and print the MQTT_* settings for the portal",
+    )
+    broker.add_argument("--data-dir", type=Path, required=True, help="the broker's folder")
+    broker.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    broker.add_argument("--port", type=int, default=0, help="MQTT port (0: a free one)")
+    broker.add_argument(
+        "--websockets-port",
+        type=int,
+        default=0,
+        help="WebSockets port for browser games (0: a free one; -1: none)",
+    )
+    broker.add_argument("--plugin", type=Path, help="mosquitto_dynamic_security.so to load")
     return parser
+
+
+def _temporary_password_command(settings: Settings, args: argparse.Namespace) -> int:
+    password = asyncio.run(set_temporary_password(settings, args.email))
+    sys.stdout.write(f"{password}\n")
+    _say(
+        f"Temporary password set for {args.email}: sign in with it, then choose a new "
+        "password. Every earlier sign-in of this account has ended."
+    )
+    return 0
+
+
+def _broker_config_command(settings: Settings, args: argparse.Namespace) -> int:
+    environment = asyncio.run(broker_config(settings, args))
+    sys.stdout.write("".join(f"{name}={value}\n" for name, value in environment.items()))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,20 +183,21 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         _say(f"The portal's settings are not valid (environment or backend/.env):\n{exc}")
         return 2
+    command = (
+        _broker_config_command if args.command == "broker-config" else _temporary_password_command
+    )
     try:
-        password = asyncio.run(set_temporary_password(settings, args.email))
+        return command(settings, args)
     except CommandError as exc:
         _say(str(exc))
-        return 1
-    except (DBAPIError, OSError) as exc:
+    except OSError as exc:
+        if exc.filename is None:
+            _say(f"The database at {_where(settings.database_url)} did not answer: {exc}")
+        else:
+            _say(f"Could not write {exc.filename}: {exc.strerror}")
+    except DBAPIError as exc:
         _say(f"The database at {_where(settings.database_url)} did not answer: {exc}")
-        return 1
-    sys.stdout.write(f"{password}\n")
-    _say(
-        f"Temporary password set for {args.email}: sign in with it, then choose a new "
-        "password. Every earlier sign-in of this account has ended."
-    )
-    return 0
+    return 1
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from app.completion.cache import CompletionCache, MemoryCompletionCache, RedisCo
 from app.completion.service import CompletionContext
 from app.config import Settings
 from app.db import apply_migrations, create_engine, create_sessionmaker, session_scope
+from app.games.broker_sync import open_broker_accounts
 from app.games.runtime import open_games
 from app.llm.redis_store import RedisCachedStore, RedisLocks
 from app.llm.stack import LLMStack, open_llm
@@ -111,6 +112,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     async with AsyncExitStack() as stack:
         await _start_database(app, settings, stack)
+        app.state.broker_accounts = await stack.enter_async_context(
+            open_broker_accounts(settings.mqtt, app.state.sessionmaker)
+        )
         _start_rate_limits(app, settings, stack)
         await _start_llm(app, settings, stack)
         app.state.games = await stack.enter_async_context(

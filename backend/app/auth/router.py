@@ -12,6 +12,7 @@ from app.auth.deps import AuthTokens, ClientAddress, CurrentUser, LoginThrottle,
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, LoginRequest, TokenRead
 from app.deps import AppSettings, DbSession, RowId
 from app.errors import BadRequest, error_responses
+from app.games.broker_sync import BrokerSync
 from app.users.schemas import UserCreate, UserRead, UserUpdate
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -159,9 +160,9 @@ PASSWORD_FIRST = (
     responses=error_responses(400, 401, 403, 413, descriptions={403: PASSWORD_FIRST}),
 )
 async def create_api_key(
-    data: ApiKeyCreate, user: CurrentUser, session: DbSession
+    data: ApiKeyCreate, user: CurrentUser, session: DbSession, broker: BrokerSync
 ) -> ApiKeyCreated:
-    key, plaintext = await service.create_api_key(session, user=user, data=data)
+    key, plaintext = await service.create_api_key(session, user=user, data=data, broker=broker)
     return ApiKeyCreated.model_validate(
         {**ApiKeyRead.model_validate(key).model_dump(), "key": plaintext}
     )
@@ -181,6 +182,6 @@ async def list_api_keys(user: CurrentUser, session: DbSession) -> list[ApiKeyRea
     ),
 )
 async def delete_api_key(
-    key_id: RowId, user: CurrentUser, session: DbSession, cache: AuthTokens
+    key_id: RowId, user: CurrentUser, session: DbSession, cache: AuthTokens, broker: BrokerSync
 ) -> None:
-    await service.revoke_api_key(session, user=user, key_pk=key_id, cache=cache)
+    await service.revoke_api_key(session, user=user, key_pk=key_id, cache=cache, broker=broker)

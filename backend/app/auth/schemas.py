@@ -1,6 +1,6 @@
 """Shapes of login, token and API-key data on the wire."""
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from app.schemas import UtcDatetime
 from app.text import require_storable
@@ -33,6 +33,18 @@ class ApiKeyRead(BaseModel):
     created_at: UtcDatetime
     expires_at: UtcDatetime | None
     last_used_at: UtcDatetime | None
+    # Read from a key row as "has broker password material": keys made before the portal
+    # served MQTT have none.
+    mqtt: bool = Field(
+        validation_alias=AliasChoices("mqtt", "mqtt_password_hash"),
+        description="Whether game clients can log in to the MQTT broker with this key; keys "
+        "made before the portal served MQTT cannot: re-issue them",
+    )
+
+    @field_validator("mqtt", mode="before")
+    @classmethod
+    def _has_mqtt_password(cls, value: object) -> bool:
+        return bool(value)
 
 
 class ApiKeyCreated(ApiKeyRead):

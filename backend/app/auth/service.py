@@ -20,6 +20,7 @@ from app.auth.schemas import ApiKeyCreate, LoginRequest, TokenRead
 from app.config import Settings
 from app.db import session_scope
 from app.errors import BadRequest, Conflict, NotFound, Unauthorized
+from app.games.broker_sync import BrokerAccounts, key_password
 from app.ratelimit import RateLimiter
 from app.users import service as users
 from app.users.models import Role, User
@@ -199,22 +200,36 @@ async def update_me(
 
 
 async def create_api_key(
-    session: AsyncSession, *, user: Principal, data: ApiKeyCreate
+    session: AsyncSession,
+    *,
+    user: Principal,
+    data: ApiKeyCreate,
+    broker: BrokerAccounts | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key for `user`; the plaintext is returned once and never stored."""
+    """A new key for `user`; the plaintext is returned once and never stored.
+
+    Its broker password hash is kept (the key logs in to MQTT brokers the portal manages),
+    and a managed broker learns the key at once.
+    """
     new_key = security.generate_api_key()
     expires_at = None
     if data.expires_in_days is not None:
         expires_at = datetime.now(UTC) + timedelta(days=data.expires_in_days)
+    mqtt = key_password(new_key.plaintext)
     key = ApiKey(
         user_id=user.id,
         key_id=new_key.key_id,
         secret_hash=new_key.secret_hash,
         name=data.name,
         expires_at=expires_at,
+        mqtt_password_hash=mqtt.hash,
+        mqtt_salt=mqtt.salt,
+        mqtt_iterations=mqtt.iterations,
     )
     session.add(key)
     await session.flush()
+    if broker is not None:
+        await broker.key_created(key, new_key.plaintext)
     return key, new_key.plaintext
 
 
@@ -226,7 +241,12 @@ async def list_api_keys(session: AsyncSession, *, user: Principal) -> list[ApiKe
 
 
 async def revoke_api_key(
-    session: AsyncSession, *, user: Principal, key_pk: int, cache: AuthCache
+    session: AsyncSession,
+    *,
+    user: Principal,
+    key_pk: int,
+    cache: AuthCache,
+    broker: BrokerAccounts | None = None,
 ) -> None:
     """Delete one of the user's keys; another user's key is reported as not found."""
     key = await session.get(ApiKey, key_pk)
@@ -235,3 +255,5 @@ async def revoke_api_key(
     await session.delete(key)
     await session.flush()
     forget_user_after_commit(session, cache, user.id)
+    if broker is not None:
+        await broker.key_revoked(key)

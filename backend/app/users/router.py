@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.auth.deps import AdminUser, AuthTokens
 from app.deps import DbSession, RowId
 from app.errors import error_responses
+from app.games.broker_sync import BrokerSync
 from app.users import service
 from app.users.schemas import TemporaryPasswordRead, UserAdminUpdate, UserRead
 
@@ -40,9 +41,16 @@ async def list_users(_: AdminUser, session: DbSession) -> list[UserRead]:
     ),
 )
 async def update_user(
-    user_id: RowId, data: UserAdminUpdate, _: AdminUser, session: DbSession, cache: AuthTokens
+    user_id: RowId,
+    data: UserAdminUpdate,
+    _: AdminUser,
+    session: DbSession,
+    cache: AuthTokens,
+    broker: BrokerSync,
 ) -> UserRead:
-    user = await service.update_user(session, user_id=user_id, data=data, cache=cache)
+    user = await service.update_user(
+        session, user_id=user_id, data=data, cache=cache, broker=broker
+    )
     return UserRead.model_validate(user)
 
 

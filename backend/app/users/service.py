@@ -13,6 +13,7 @@ from app import security
 from app.auth import sign_ins
 from app.auth.cache import AuthCache, Principal, forget_user_after_commit
 from app.errors import Conflict, Forbidden, NotFound
+from app.games.broker_sync import BrokerAccounts
 from app.users.models import Role, User
 from app.users.schemas import UserAdminUpdate
 
@@ -55,12 +56,18 @@ async def list_users(session: AsyncSession) -> list[User]:
 
 
 async def update_user(
-    session: AsyncSession, *, user_id: int, data: UserAdminUpdate, cache: AuthCache
+    session: AsyncSession,
+    *,
+    user_id: int,
+    data: UserAdminUpdate,
+    cache: AuthCache,
+    broker: BrokerAccounts | None = None,
 ) -> User:
     """Enable/disable an account or change its role, never leaving no active admin.
 
     Disabling retires the account's tokens and sign-ins, so enabling it again later does not
-    bring an old sign-in back.
+    bring an old sign-in back. Its API keys stay, but a managed MQTT broker refuses them
+    while the account is disabled.
     """
     user = await get_by_id(session, user_id=user_id)
     if user is None:
@@ -69,12 +76,15 @@ async def update_user(
         await _keep_another_active_admin(session, user=user)
     if data.is_active is False and user.is_active:
         await retire_tokens(session, user=user)
+    switched = data.is_active is not None and data.is_active != user.is_active
     if data.is_active is not None:
         user.is_active = data.is_active
     if data.role is not None:
         user.role = data.role
     await session.flush()
     forget_user_after_commit(session, cache, user.id)  # a disabled account stops at once
+    if switched and broker is not None:
+        await broker.user_changed(session, user_id=user.id, active=user.is_active)
     return user
 
 

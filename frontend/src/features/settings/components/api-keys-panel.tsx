@@ -15,7 +15,9 @@ export function ApiKeysPanel() {
       <Card title="Create a key">
         <p className="muted">
           Keys authenticate scripts, notebooks and game clients: send them as{" "}
-          <code>Authorization: Bearer pp_…</code>.
+          <code>Authorization: Bearer pp_…</code>. A game client logs in to the MQTT broker with the
+          key id as username (the part between <code>pp_</code> and the next <code>_</code>) and the
+          whole key as password.
         </p>
         <CreateKeyForm onCreated={setCreated} />
         {created ? <NewKeyNotice apiKey={created} onDismiss={() => setCreated(null)} /> : null}
@@ -41,6 +43,7 @@ function ApiKeyList() {
           <th scope="col">Created</th>
           <th scope="col">Expires</th>
           <th scope="col">Last used</th>
+          <th scope="col">Game clients</th>
           <th scope="col">
             <span className="visually-hidden">Actions</span>
           </th>
@@ -72,6 +75,13 @@ function ApiKeyRow({ apiKey }: { apiKey: ApiKeyRead }) {
       </td>
       <td data-label="Last used">
         {apiKey.last_used_at ? formatDateTime(apiKey.last_used_at) : "never"}
+      </td>
+      <td data-label="Game clients">
+        {apiKey.mqtt ? (
+          "Works for game clients (MQTT)"
+        ) : (
+          <span className="muted">Re-issue to use with game clients</span>
+        )}
       </td>
       <td className="actions">
         {revoke.error ? (

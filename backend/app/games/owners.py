@@ -21,8 +21,8 @@ from app.auth import service as auth_service
 from app.auth.cache import AuthCache, Principal
 from app.config import Settings
 from app.errors import DATABASE_UNAVAILABLE
-from app.games.service import KEYLESS_OWNER_PREFIX
 from app.mqtt.handler import NotServed
+from app.mqtt.owners import keyless_owner
 from app.security import split_api_key
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class PortalOwners:
         """The user id behind ``api_key``, or the project's keyless owner; else ``NotServed``."""
         if not api_key:
             if self._settings.mqtt.keyless(project):
-                return f"{KEYLESS_OWNER_PREFIX}{project}"
+                return keyless_owner(project)
             raise NotServed("api_key_required", KEY_REQUIRED)
         principal = await self._principal(api_key)
         if principal.must_change_password:

@@ -32,11 +32,11 @@ from app.mqtt.bridge import Bridge
 from app.mqtt.dispatch import Admission
 from app.mqtt.handler import GameHandler
 from app.mqtt.messages import GameEvent, Incoming, Job, Outgoing
+from app.mqtt.owners import KEYLESS_OWNER_PREFIX
 
 if TYPE_CHECKING:  # the runtime builds a ResultStore from here
     from app.games.runtime import GamesRuntime
 
-KEYLESS_OWNER_PREFIX = "mqtt:"
 """Owners of requests sent without a key: ``mqtt:<project>``."""
 MQTT_UNAVAILABLE = "Game messaging is not available right now — try again in a minute"
 # Replaced in a test message: it runs as the signed-in user, in the session the body names.

@@ -160,6 +160,7 @@ class SessionManager:
         system_prompt: str | None = None,
         params: GenerationParams | None = None,
         lane: Lane = "chat",
+        holder: str | None = None,
     ) -> TurnResult:
         """Send ``user_message`` in the session and return the (stored) answer.
 
@@ -167,7 +168,7 @@ class SessionManager:
         :meth:`stream_turn`, and a turn cut short stores what it has.
         """
         events = self.stream_turn(
-            key, user_message, system_prompt=system_prompt, params=params, lane=lane
+            key, user_message, system_prompt=system_prompt, params=params, lane=lane, holder=holder
         )
         async with contextlib.aclosing(events):
             async for event in events:
@@ -183,15 +184,19 @@ class SessionManager:
         system_prompt: str | None = None,
         params: GenerationParams | None = None,
         lane: Lane = "chat",
+        holder: str | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         """Run one turn: :class:`TurnStarted`, the :class:`TextDelta` s, :class:`TurnResult`.
+
+        The turn takes a slot of ``lane``, counted against ``holder``'s per-user cap (default:
+        the session's owner; a shared owner such as a game's keyless players names each one).
 
         An error before :class:`TurnStarted` stores nothing. Closing the generator (or
         cancelling its task) after it cancels the upstream generation and stores the text
         so far as ``stopped``; an upstream error after it stores it as ``failed``.
         """
         return self._stream(
-            key, user_message, system_prompt=system_prompt, params=params, lane=lane
+            key, user_message, system_prompt=system_prompt, params=params, lane=lane, holder=holder
         )
 
     def stream_rewrite(
@@ -221,13 +226,14 @@ class SessionManager:
         system_prompt: str | None,
         params: GenerationParams | None,
         lane: Lane,
+        holder: str | None = None,
         rewind: Rewind | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         async with self._locks.lock(key):
             kept: Kept | None = None
             if rewind is not None:  # checked before waiting for capacity
                 kept = await kept_history(self._store, key, rewind, user_message)
-            async with self._slot(lane, key.owner):
+            async with self._slot(lane, holder or key.owner):
                 prompt = await self._prepare(key, user_message, system_prompt, params, kept)
                 upstream = self._client.stream(prompt.messages, params)
                 async with contextlib.aclosing(upstream):

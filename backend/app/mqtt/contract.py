@@ -314,14 +314,20 @@ def sniff_session_id(payload: bytes) -> str | None:
     return None
 
 
-def check_response_topic(topic: str) -> str:
-    """An MQTT 5 Response Topic the bridge may publish to, else ``ValueError``.
+def check_response_topic(topic: str, project: str) -> str:
+    """An MQTT 5 Response Topic the bridge may publish to for ``project``, else ``ValueError``.
 
-    Any plain topic will do except the bridge's own inbound topics (an answer would come
-    back in as a request) and ``$`` system topics.
+    It must stay under ``P/`` (the bridge publishes with its own broker login, which may reach
+    more than the client's), and must be neither ``P/status`` nor one of the bridge's own
+    inbound topics (an answer would come back in as a request).
     """
-    if not topic or topic.startswith("$") or "+" in topic or "#" in topic:
+    if not topic or "+" in topic or "#" in topic:
         raise ValueError("must be a plain topic name without wildcards")
-    if len(topic) > MAX_TOPIC_CHARS or _BAD_TEXT.search(topic) or split_topic(topic):
-        raise ValueError("must not be one of the topics the bridge listens on")
+    prefix = f"{project}/"
+    if not topic.startswith(prefix) or len(topic) == len(prefix):
+        raise ValueError(f"must be a topic under {prefix}")
+    if len(topic) > MAX_TOPIC_CHARS or _BAD_TEXT.search(topic):
+        raise ValueError("must be a plain topic name without wildcards")
+    if split_topic(topic) or topic == f"{project}/status":
+        raise ValueError("must not be one of the topics the bridge listens or announces on")
     return topic

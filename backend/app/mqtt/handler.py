@@ -42,7 +42,14 @@ from app.mqtt.contract import (
 from app.mqtt.intake import UNVERIFIED_OWNER, Intake, api_key_of
 from app.mqtt.maze import HintError, StuckDetector, describe_state, parse_action, parse_hint
 from app.mqtt.messages import EventKind, EventSink, GameEvent, Incoming, Job, Outgoing, Publisher
-from app.mqtt.owners import KeylessOwners, NotServed, OwnerPolicy, ResultSink
+from app.mqtt.owners import (
+    KeylessOwners,
+    NotServed,
+    OwnerPolicy,
+    ResultSink,
+    keyless_owner,
+    slot_holder,
+)
 from app.mqtt.projects import PromptSource
 from app.mqtt.replies import ReplyTarget
 from app.mqtt.settings import MqttSettings
@@ -148,12 +155,12 @@ class GameHandler:
         try:
             owner = await self._owners.owner_of(job.project, api_key)
         except NotServed as exc:
-            owner = UNVERIFIED_OWNER if api_key else f"mqtt:{job.project}"
+            owner = UNVERIFIED_OWNER if api_key else keyless_owner(job.project)
             await self._fail(job, owner, publisher, exc.code, exc.message)
             return
         except Exception:  # the key store is down: say so rather than leave the game waiting
             logger.exception("could not decide the owner of %s", job.message.topic)
-            owner = UNVERIFIED_OWNER if api_key else f"mqtt:{job.project}"
+            owner = UNVERIFIED_OWNER if api_key else keyless_owner(job.project)
             await self._fail(job, owner, publisher, "unavailable", OWNER_UNKNOWN)
             return
         await self.run_as(job, owner, publisher)
@@ -194,7 +201,12 @@ class GameHandler:
         system = await self._system_prompt(key, request.explicit_prompt(), request.template)
         self._emit("request", key, {"message": request.message, "requestId": request.request_id})
         events = self._sessions.stream_turn(
-            key, request.message, system_prompt=system, params=request.params(), lane="game"
+            key,
+            request.message,
+            system_prompt=system,
+            params=request.params(),
+            lane="game",
+            holder=slot_holder(key.owner, key.session_id),
         )
         seq = 0
         result: TurnResult | None = None
@@ -223,7 +235,12 @@ class GameHandler:
         except ValueError as exc:
             raise _Refused("invalid_state", f"The game state was refused — {exc}") from exc
         result = await self._sessions.turn(
-            key, message, system_prompt=system, params=request.params(), lane="game"
+            key,
+            message,
+            system_prompt=system,
+            params=request.params(),
+            lane="game",
+            holder=slot_holder(key.owner, key.session_id),
         )
         try:
             if key.project == MAZE:

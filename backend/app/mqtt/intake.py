@@ -34,6 +34,7 @@ from app.mqtt.contract import (
     split_topic,
 )
 from app.mqtt.messages import EventSink, GameEvent, Incoming, Job, Outgoing
+from app.mqtt.owners import keyless_owner
 from app.mqtt.replies import ReplyTarget, RequestIdValue
 from app.mqtt.settings import MqttSettings
 
@@ -157,7 +158,7 @@ class Intake:
     ) -> Job | Outgoing | None:
         if message.response_topic is not None:
             try:
-                check_response_topic(message.response_topic)
+                check_response_topic(message.response_topic, parts.project)
             except ValueError as exc:
                 text = f"Response Topic {exc}"
                 return self._refuse(message, parts, data, "invalid_reply_topic", text)
@@ -171,9 +172,11 @@ class Intake:
     def _job(self, message: Incoming, parts: TopicParts, request: Any, data: dict[str, Any]) -> Job:
         session_id: str = request.session_id
         hint = sender_hint(api_key_of(message, data))
+        # A redelivery repeats sender, kind, session and requestId: a request from another
+        # sender (or none) reusing the id must not silence the real one.
         dedup = None
         if request.request_id is not None:
-            dedup = f"{parts.project}/{session_id}/{request.request_id}"
+            dedup = f"{parts.project}/{parts.kind}/{hint}/{session_id}/{request.request_id}"
         deadlines = [t for t in (message.expires_at, request.expires_at) if t is not None]
         return Job(
             project=parts.project,
@@ -206,7 +209,7 @@ class Intake:
             "" if target else "; no reply topic known, nothing sent",
         )
         if parts.project in self._projects and self._events is not None:
-            owner = UNVERIFIED_OWNER if api_key_of(message, data) else f"mqtt:{parts.project}"
+            owner = UNVERIFIED_OWNER if api_key_of(message, data) else keyless_owner(parts.project)
             payload = {"code": code, "error": text, "topic": message.topic}
             self._events.emit(GameEvent("error", parts.project, session_id or "", owner, payload))
         return replies.error(target, code, text) if target else None

@@ -10,6 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+KEYLESS_OWNER_PREFIX = "mqtt:"
+
+
+def keyless_owner(project: str) -> str:
+    """The owner of a project's requests that carry no key (shared by its keyless players)."""
+    return f"{KEYLESS_OWNER_PREFIX}{project}"
+
+
+def slot_holder(owner: str, session_id: str) -> str:
+    """Whom a turn's gate slot counts against: the user, or for keyless players (one owner
+    for a whole project) each game session, so one busy project cannot use up the per-user
+    cap for all of its players."""
+    return f"{owner}/{session_id}" if owner.startswith(KEYLESS_OWNER_PREFIX) else owner
+
 
 class NotServed(Exception):
     """A message the owner policy refuses (no key where one is needed, a wrong key...).
@@ -42,7 +56,7 @@ class KeylessOwners:
     async def owner_of(self, project: str, _api_key: str | None, /) -> str:
         if self._projects is not None and project not in self._projects:
             raise NotServed("unknown_project", f"Project {project!r} is not served here")
-        return f"mqtt:{project}"
+        return keyless_owner(project)
 
 
 class ResultSink(Protocol):

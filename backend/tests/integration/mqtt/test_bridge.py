@@ -88,10 +88,10 @@ class TestRoundTrip:
         await game.publish(
             "maze/user_input",
             {"sessionId": "s1", "message": "hello"},
-            response_topic="replies/player-7",
+            response_topic="maze/replies/player-7",
             correlation_data=b"\x00corr-42",
         )
-        (reply,) = await game.wait_for("replies/player-7")
+        (reply,) = await game.wait_for("maze/replies/player-7")
         assert reply.correlation_data == b"\x00corr-42"
         assert reply.json()["response"] == "Echo: hello"
         assert game.on(REPLIES) == []
@@ -190,9 +190,11 @@ class TestRefusals:
     async def test_a_request_without_a_session_id_is_refused_on_its_response_topic(
         self, game: GameClient, fake_upstream: FakeUpstream
     ) -> None:
-        await game.publish("maze/user_input", {"message": "who am I"}, response_topic="replies/x")
+        await game.publish(
+            "maze/user_input", {"message": "who am I"}, response_topic="maze/replies/x"
+        )
         await game.publish("maze/user_input", request("s1", "next", "r-next"))
-        (refusal,) = await game.wait_for("replies/x")
+        (refusal,) = await game.wait_for("maze/replies/x")
         assert refusal.json()["code"] == "missing_session_id"
         (answer,) = await game.wait_for(f"{REPLIES}/s1")
         assert answer.json()["response"] == "Echo: next"

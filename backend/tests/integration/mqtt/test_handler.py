@@ -141,11 +141,11 @@ class TestReplyFormats:
             handler,
             "maze/user_input",
             {"sessionId": "s1", "message": "hi"},
-            response_topic="clients/9/inbox",
+            response_topic="maze/clients/9/inbox",
             correlation_data=b"\x00corr",
         )
         reply = publisher.sent[0]
-        assert (reply.topic, reply.correlation_data) == ("clients/9/inbox", b"\x00corr")
+        assert (reply.topic, reply.correlation_data) == ("maze/clients/9/inbox", b"\x00corr")
         assert json.loads(reply.payload)["response"] == "Echo: hi"
 
 
@@ -295,3 +295,26 @@ class TestStates:
         question = sent_messages(fake_upstream)[-1]["content"]
         assert '{"speed":42}' in question
         assert "pp_secret" not in question
+
+
+class TestKeylessPlayersCaps:
+    async def test_each_keyless_player_has_its_own_per_user_cap(
+        self, fake_upstream: FakeUpstream
+    ) -> None:
+        """One owner stands for all of a project's keyless players; the per-user cap must
+        count each game session, or a few players would lock the rest out."""
+        settings = LLMSettings.model_validate(
+            {"server_url": fake_upstream.url, "timeout": 10, "per_user_concurrency": 1}
+        )
+        async with open_llm(settings) as opened:
+            handler = make_handler(opened)
+            players = [
+                run(
+                    handler,
+                    "maze/user_input",
+                    {"sessionId": f"p{n}", "message": "[fault:delay:0.5] go"},
+                )
+                for n in range(3)
+            ]
+            answers = await asyncio.gather(*players)
+        assert [a.sent[0].payload for a in answers] == [b"Echo: go"] * 3

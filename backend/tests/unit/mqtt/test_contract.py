@@ -235,13 +235,28 @@ class TestTopics:
     def test_other_topics_are_not_inbound(self, topic: str) -> None:
         assert split_topic(topic) is None
 
-    def test_response_topic_may_be_any_plain_topic(self) -> None:
-        assert check_response_topic("clients/7/replies") == "clients/7/replies"
+    @pytest.mark.parametrize("topic", ["maze/clients/7/replies", "maze/assistant_response/s1/c"])
+    def test_response_topic_may_be_any_plain_topic_of_the_project(self, topic: str) -> None:
+        assert check_response_topic(topic, "maze") == topic
 
-    @pytest.mark.parametrize("topic", ["maze/user_input", "$SYS/x", "a/+", "a/#", ""])
-    def test_response_topic_may_not_loop_or_wildcard(self, topic: str) -> None:
+    @pytest.mark.parametrize(
+        "topic",
+        [
+            "maze/user_input",
+            "maze/template/s1",
+            "maze/status",
+            "maze/",
+            "clients/7/replies",
+            "driving/hint/s1",
+            "$SYS/x",
+            "maze/a/+",
+            "maze/#",
+            "",
+        ],
+    )
+    def test_response_topic_may_not_leave_the_project_loop_or_wildcard(self, topic: str) -> None:
         with pytest.raises(ValueError, match="topic"):
-            check_response_topic(topic)
+            check_response_topic(topic, "maze")
 
 
 class TestSniffSessionId:

@@ -154,7 +154,7 @@ class TestAccept:
             "user_input",
             "s1",
         )
-        assert accepted.dedup_key == "maze/s1/r1"
+        assert accepted.dedup_key == "maze/user_input/-/s1/r1"
         assert accepted.ordering_key == "maze/-/s1"
         assert accepted.expires_at == 1.9e9  # the earlier deadline
 
@@ -171,6 +171,16 @@ class TestAccept:
         )
         assert keyless.ordering_key != keyed.ordering_key == by_property.ordering_key
         assert ALICE not in keyed.ordering_key
+
+    def test_another_sender_or_kind_cannot_use_up_a_request_id(self, handler: GameHandler) -> None:
+        payload = {"sessionId": "s1", "message": "a", "requestId": "r1"}
+        owner = job(handler, "maze/user_input", {**payload, "apiKey": ALICE}).dedup_key
+        keyless = job(handler, "maze/user_input", payload).dedup_key
+        other_key = job(handler, "maze/user_input", {**payload, "apiKey": ALICE + "x"}).dedup_key
+        state = job(handler, "maze/state", {**payload, "apiKey": ALICE}).dedup_key
+        again = job(handler, "maze/user_input", {**payload, "apiKey": ALICE}).dedup_key
+        assert len({owner, keyless, other_key, state}) == 4
+        assert again == owner  # a true redelivery is still recognised
 
     def test_no_request_id_no_dedup(self, handler: GameHandler) -> None:
         assert (
@@ -203,12 +213,12 @@ class TestAccept:
         message = incoming(
             "maze/user_input",
             {"message": "hi"},
-            response_topic="client/replies",
+            response_topic="maze/client/replies",
             correlation_data=b"c1",
         )
         outgoing = handler.accept(message)
         assert isinstance(outgoing, Outgoing)
-        assert (outgoing.topic, outgoing.correlation_data) == ("client/replies", b"c1")
+        assert (outgoing.topic, outgoing.correlation_data) == ("maze/client/replies", b"c1")
         assert json.loads(outgoing.payload)["code"] == "missing_session_id"
 
     def test_missing_session_id_without_a_reply_topic_is_logged(
@@ -251,7 +261,8 @@ class TestAccept:
         assert "unknown_project" in caplog.text
 
     def test_a_json_array_is_refused(self, handler: GameHandler) -> None:
-        assert handler.accept(incoming("maze/template/s1", [1, 2])) is not None
+        topic, body = error_of(handler.accept(incoming("maze/template/s1", [1, 2])))
+        assert (topic, body["code"]) == ("maze/assistant_response/s1", "invalid_request")
 
     @pytest.mark.parametrize("kind", ["clear_history", "delete_session"])
     def test_an_empty_payload_names_its_session_by_the_topic(

@@ -21,6 +21,7 @@ from pathlib import Path
 import uvloop
 
 import kv_reuse
+import mqtt_overhead
 import overhead
 import streams
 import typing_session
@@ -39,6 +40,7 @@ def _benches(quick: bool) -> dict[str, Bench]:
         "kv_reuse": lambda stack: kv_reuse.measure(stack, quick=quick),
         "typing": lambda stack: typing_session.measure(stack, quick=quick),
         "streams": lambda stack: streams.measure(stack, quick=quick),
+        "mqtt": lambda stack: mqtt_overhead.measure(stack, quick=quick),
     }
 
 

@@ -86,6 +86,8 @@ def build_settings(args: argparse.Namespace) -> tuple[LLMSettings, MqttSettings]
     mqtt["broker_url"] = f"mqtt://{given.get('mqtt_broker', host)}:{given.get('mqtt_port', port)}"
     if "client_id" not in env.model_fields_set:  # not the portal bridge's: both may share a broker
         mqtt["client_id"] = "llamacpp-mqtt-deploy"
+    if "share_group" not in env.model_fields_set:  # nor its share group: each answers its own
+        mqtt["share_group"] = "llamacpp-deploy"
     mqtt["keyless_projects"] = ["*"]  # no portal database to check keys: serve keyless clients
     return LLMSettings(**llm), MqttSettings(**mqtt)
 

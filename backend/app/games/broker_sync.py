@@ -312,6 +312,8 @@ def mosquitto_conf(place: BrokerPlace, *, run_as: str | None = None) -> str:
         "persistence_file mosquitto.db",
         "autosave_on_changes true",
         "autosave_interval 1",
+        # Without it each small request waits for a delayed TCP ACK (~40 ms measured).
+        "set_tcp_nodelay true",
         "log_dest stderr",
         "connection_messages true",
     ]

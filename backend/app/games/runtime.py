@@ -7,15 +7,28 @@ still opens and stays quiet, and publishing answers 503.
 
 The bridge runs as a task of its own and reconnects by itself, so the portal starts (and
 serves HTTP) while the broker is down; its status route says so.
+
+One bridge per host: several worker processes (``python -m app.server --workers 4``) would
+each start a bridge with the same client id, and the broker would hand the session from one
+to the next for ever (a new connection with a client id takes it over from the old one).
+So a worker runs the bridge only while it holds an exclusive ``flock`` on a lock file named
+after the broker and client id (:class:`BridgeElection`); the others serve the routes, say
+that the bridge runs elsewhere, and try the lock again every few seconds: when the holder
+dies the kernel drops its lock and one of them takes over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import os
+import sys
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,17 +43,104 @@ from app.mqtt.monitor import MonitorHub
 from app.mqtt.projects import ProjectPrompts, PromptSource
 from app.mqtt.settings import MqttSettings
 
+if sys.platform != "win32":
+    import fcntl
+
 logger = logging.getLogger(__name__)
+
+ELECTION_RETRY_SECONDS = 3.0
+"""How often a worker without the bridge checks whether it should take it over."""
+
+
+def lock_path(settings: MqttSettings) -> Path:
+    """The lock file of one bridge: per user, broker and client id, in the temp folder."""
+    host, port = settings.host_port()
+    name = f"{host}:{port}/{settings.client_id}".encode()
+    user = os.getuid() if sys.platform != "win32" else 0
+    digest = hashlib.sha256(name).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"prompt-portal-bridge-{user}-{digest}.lock"
+
+
+class BridgeElection:
+    """Runs ``bridge`` while this process holds the lock at ``path``; see the module docstring.
+
+    The lock is tried with a non-blocking ``flock`` (never a wait on the event loop) and kept
+    on an open file descriptor until the bridge stops or the process ends.
+    """
+
+    def __init__(self, bridge: Bridge, path: Path, retry_seconds: float) -> None:
+        self._bridge = bridge
+        self._path = path
+        self._retry = retry_seconds
+        self._fd: int | None = None
+        self._holding = False
+
+    @property
+    def elsewhere(self) -> bool:
+        """Another worker process holds the lock, so runs the bridge."""
+        return not self._holding
+
+    def try_lock(self) -> bool:
+        """Take the lock if nobody holds it; whether this process holds it now."""
+        if not self._holding:
+            self._holding = self._flock()
+        return self._holding
+
+    async def run(self) -> None:
+        """Wait for the lock, then run the bridge until cancelled; release the lock after."""
+        try:
+            await self._wait_for_lock()
+            await self._bridge.run()
+        finally:
+            self._release()
+
+    async def _wait_for_lock(self) -> None:
+        if self.try_lock():
+            return
+        logger.info(
+            "The MQTT bridge runs in another worker process; this one takes over if it stops"
+        )
+        while True:
+            await asyncio.sleep(self._retry)  # polled: another process's unlock wakes nobody
+            if self.try_lock():
+                break
+        logger.info("This worker process now runs the MQTT bridge")
+
+    def _flock(self) -> bool:
+        if sys.platform == "win32":  # no flock: one worker process per host there
+            return True
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError as error:  # no lock possible: serve rather than never answer games
+            logger.warning("Cannot lock %s (%s); running the MQTT bridge anyway", self._path, error)
+        return True
+
+    def _release(self) -> None:
+        fd, self._fd = self._fd, None
+        self._holding = False
+        if fd is not None:
+            os.close(fd)  # closing the file drops the lock
 
 
 @dataclass(frozen=True)
 class GamesRuntime:
-    """The bridge and its handler (``None`` without a broker), the monitor, the settings."""
+    """The bridge and its handler (``None`` without a broker), the monitor, the settings,
+    and the election that decides whether this process runs the bridge."""
 
     bridge: Bridge | None
     handler: GameHandler | None
     hub: MonitorHub
     settings: MqttSettings
+    election: BridgeElection | None = None
+
+    @property
+    def bridge_elsewhere(self) -> bool:
+        """Another worker process of this portal runs the bridge; this one does not."""
+        return self.election is not None and self.election.elsewhere
 
 
 @contextlib.asynccontextmanager
@@ -52,8 +152,8 @@ async def open_games(
     sessions: SessionManager,
     prompts: PromptSource | None = None,
 ) -> AsyncIterator[GamesRuntime]:
-    """Start the bridge when a broker is configured; on exit end monitor streams and stop it
-    (it announces ``offline`` on the way out)."""
+    """Start the bridge when a broker is configured and no other worker runs it; on exit end
+    monitor streams and stop it (it announces ``offline`` on the way out)."""
     mqtt = settings.mqtt
     hub = MonitorHub()
     if not mqtt.broker_url:
@@ -72,10 +172,14 @@ async def open_games(
         events=hub,
     )
     bridge = Bridge(handler, mqtt)
-    task = asyncio.create_task(bridge.run(), name="mqtt-bridge")
+    election = BridgeElection(bridge, lock_path(mqtt), ELECTION_RETRY_SECONDS)
+    election.try_lock()  # decided before the first request asks
+    task = asyncio.create_task(election.run(), name="mqtt-bridge")
     task.add_done_callback(_report_end)
     try:
-        yield GamesRuntime(bridge=bridge, handler=handler, hub=hub, settings=mqtt)
+        yield GamesRuntime(
+            bridge=bridge, handler=handler, hub=hub, settings=mqtt, election=election
+        )
     finally:
         hub.close()
         task.cancel()

@@ -26,6 +26,10 @@ class MqttStatusRead(BaseModel):
 
     enabled: bool = Field(description="The portal's bridge runs (a broker is configured)")
     connected: bool = Field(description="The bridge is connected to the broker")
+    served_by_other_worker: bool = Field(
+        description="Another worker process of this portal runs the bridge: this one answers "
+        "no game clients, shows none of their live events and sends no test messages"
+    )
     broker: str | None = Field(description="`mqtt://host:port` game clients connect to")
     projects: list[str] = Field(description="Projects answered")
     keyless_projects: list[str] = Field(

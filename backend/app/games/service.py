@@ -39,6 +39,10 @@ if TYPE_CHECKING:  # the runtime builds a ResultStore from here
 
 """Owners of requests sent without a key: ``mqtt:<project>``."""
 MQTT_UNAVAILABLE = "Game messaging is not available right now — try again in a minute"
+MQTT_ELSEWHERE = (
+    "The game bridge runs in another worker process of this portal, not in the one that took "
+    "this request — send the message again"
+)
 # Replaced in a test message: it runs as the signed-in user, in the session the body names.
 _OVERRIDDEN_FIELDS = ("apiKey", "api_key", "sessionId", "session_id")
 
@@ -145,7 +149,8 @@ def read_status(runtime: GamesRuntime) -> MqttStatusRead:
         host, port = settings.host_port()  # never the login a URL may carry
         broker = f"mqtt://{host}:{port}"
     stats = {f"monitor_{name}": value for name, value in runtime.hub.stats().items()}
-    if bridge is not None:
+    elsewhere = runtime.bridge_elsewhere  # then this process's bridge is idle: no counters
+    if bridge is not None and not elsewhere:
         stats |= {
             name: value
             for name, value in bridge.stats().items()
@@ -153,7 +158,8 @@ def read_status(runtime: GamesRuntime) -> MqttStatusRead:
         }
     return MqttStatusRead(
         enabled=bridge is not None,
-        connected=bridge is not None and bridge.connected,
+        connected=bridge is not None and not elsewhere and bridge.connected,
+        served_by_other_worker=elsewhere,
         broker=broker,
         projects=runtime.handler.projects if runtime.handler else list(settings.projects),
         keyless_projects=list(settings.keyless_projects),
@@ -180,6 +186,8 @@ async def watch_events(
 
 def _connected(runtime: GamesRuntime) -> tuple[Bridge, GameHandler]:
     bridge, handler = runtime.bridge, runtime.handler
+    if runtime.bridge_elsewhere:
+        raise ServiceUnavailable(MQTT_ELSEWHERE, retry_after=1, code="mqtt_unavailable")
     if bridge is None or handler is None or not bridge.connected:
         raise ServiceUnavailable(MQTT_UNAVAILABLE, retry_after=10, code="mqtt_unavailable")
     return bridge, handler

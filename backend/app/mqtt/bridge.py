@@ -7,11 +7,14 @@ group (several bridges then answer each request once), announces ``online`` on e
 project's retained ``P/status``, hands every message to the handler's cheap ``accept``, runs
 the accepted jobs on a :class:`~app.mqtt.dispatch.Dispatcher` (bounded, ordered per session,
 deduplicated, expiring). When the broker goes away it reconnects with doubling, jittered
-back-off; replies of jobs that were running wait (bounded) for the new connection.
+back-off; replies wait for the new connection, but fail (:class:`ReplyUndeliverable`) once
+the broker has been away ``publish_wait_seconds``, so a streamed answer stops instead of
+waiting out every piece. A request the full queue refuses gets the handler's ``busy`` reply.
 
-Last will: an MQTT client has exactly one will, so the broker can publish ``offline`` by
-itself on one topic only: the first project's ``P/status``. A clean stop (cancellation)
-publishes ``offline`` on every project's status before disconnecting.
+Last will: an MQTT client has exactly one will, so the bridge's connection carries the first
+project's ``offline``; every further project's is carried by a small connection of its own
+(:class:`~app.mqtt.status.StatusLines`). A clean stop (cancellation) publishes ``offline``
+on every project's status before disconnecting.
 
 Broker restarts: the broker keeps this session on disk, with the requests queued for it.
 Mosquitto (2.0.11, as tested) does not keep *shared* subscriptions across its own restart,
@@ -30,11 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import aiomqtt
@@ -44,17 +46,20 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from app.mqtt.dispatch import Admission, Dispatcher, Work
-from app.mqtt.messages import Incoming, Job, Outgoing, Publisher
+from app.mqtt.messages import Incoming, Job, Outgoing, Publisher, ReplyUndeliverable
 from app.mqtt.settings import MqttSettings
+from app.mqtt.status import StatusLines, announce, status_will
 
 logger = logging.getLogger(__name__)
 
 PUBLISH_WAIT_SECONDS = 15.0
-"""How long a reply waits for a lost connection to come back before it is dropped."""
+"""How long replies wait for a lost connection to come back before they are dropped."""
 SHUTDOWN_SECONDS = 1.0
 """Budget for the ``offline`` announcements and the clean DISCONNECT when stopping."""
 OPERATION_TIMEOUT_SECONDS = 10.0
 """aiomqtt's wait for CONNACK, SUBACK and PUBACK."""
+BUSY = "busy"
+BUSY_MESSAGE = "The game service is busy — send the request again shortly"
 
 
 class MessageHandler(Protocol):
@@ -67,6 +72,8 @@ class MessageHandler(Protocol):
     async def run(self, job: Job, publisher: Publisher) -> None: ...
 
     async def run_as(self, job: Job, owner: str, publisher: Publisher) -> None: ...
+
+    def refusal(self, job: Job, code: str, message: str) -> Outgoing: ...
 
 
 def incoming_from(message: aiomqtt.Message, now: float) -> Incoming:
@@ -90,10 +97,6 @@ def incoming_from(message: aiomqtt.Message, now: float) -> Incoming:
     )
 
 
-def status_payload(service: str, status: str) -> bytes:
-    return json.dumps({"service": service, "status": status, "ts": time.time()}).encode()
-
-
 class Bridge:
     """One broker connection serving ``handler``; :meth:`run` until cancelled."""
 
@@ -112,6 +115,7 @@ class Bridge:
         self._host, self._port = settings.host_port()
         self._client: aiomqtt.Client | None = None
         self._ready = asyncio.Event()
+        self._down_since = time.monotonic()  # when the broker was last lost (or not yet had)
         self._dispatcher = Dispatcher(
             queue_size=settings.queue_size,
             workers=settings.workers,
@@ -162,8 +166,11 @@ class Bridge:
                 task.cancel()
 
     async def publish(self, message: Outgoing) -> None:
-        """Publish, waiting up to ``publish_wait_seconds`` for a lost connection to return."""
-        deadline = time.monotonic() + self._publish_wait
+        """Publish; while the broker is away wait for it, but no longer than
+        ``publish_wait_seconds`` after it was lost: then raise :class:`ReplyUndeliverable`
+        (at once for every later reply of the same outage)."""
+        start = time.monotonic() if self.connected else self._down_since
+        deadline = start + self._publish_wait
         while True:
             client = await self._client_by(deadline)
             if client is not None:
@@ -174,6 +181,10 @@ class Bridge:
                         qos=message.qos,
                         retain=message.retain,
                         properties=_publish_properties(message.correlation_data),
+                        # A PUBACK lost with the connection is not waited for past the deadline.
+                        timeout=min(
+                            OPERATION_TIMEOUT_SECONDS, max(1.0, deadline - time.monotonic())
+                        ),
                     )
                 except aiomqtt.MqttError as error:
                     logger.info("Publishing to %s failed (%s); retrying", message.topic, error)
@@ -182,12 +193,8 @@ class Bridge:
                     return
             if client is None or time.monotonic() >= deadline:
                 self._counts["unsent"] += 1
-                logger.warning(
-                    "Dropped a reply to %s: no broker connection for %.0f s",
-                    message.topic,
-                    self._publish_wait,
-                )
-                return
+                logger.warning("Dropped a reply to %s: the broker is away", message.topic)
+                raise ReplyUndeliverable(f"the broker is away: not published to {message.topic}")
             # The connection is going down; let the reconnect loop notice before retrying.
             await asyncio.sleep(0.2)
 
@@ -232,7 +239,6 @@ class Bridge:
         settings = self._settings
         connect = _properties(PacketTypes.CONNECT)
         connect.SessionExpiryInterval = settings.session_expiry_seconds
-        first = settings.projects[0]
         client = aiomqtt.Client(
             self._host,
             self._port,
@@ -244,12 +250,7 @@ class Bridge:
             # the QoS 1 requests sent while the bridge was away.
             clean_start=False,
             properties=connect,
-            will=aiomqtt.Will(
-                f"{first}/status",
-                status_payload(settings.status_service, "offline"),
-                qos=1,
-                retain=True,
-            ),
+            will=status_will(settings, settings.projects[0]),
             timeout=OPERATION_TIMEOUT_SECONDS,
         )
         # Many replies in flight at once are normal here, not a leak worth a warning.
@@ -258,48 +259,53 @@ class Bridge:
 
     async def _connection(self) -> None:
         client = self._new_client()
+        first, *others = self._settings.projects
         async with client:
             self._client = client
             reader = asyncio.create_task(self._read(client))
             try:
                 await self._subscribe(client)  # first, so "online" means "taking requests"
-                await self._announce(client, "online", self._settings.projects)
-                self._counts["connects"] += 1
-                self._served = True
-                self._ready.set()
-                logger.info(
-                    "MQTT bridge %s connected to %s:%d, serving %s",
+                lines = StatusLines(
+                    self._settings,
                     self._client_id,
-                    self._host,
-                    self._port,
-                    ", ".join(self._settings.projects),
+                    others,
+                    timeout=OPERATION_TIMEOUT_SECONDS,
+                    shutdown_timeout=SHUTDOWN_SECONDS,
                 )
-                await reader
+                async with lines:  # each line says "online" for its project
+                    await announce(client, self._settings, "online", [first])
+                    self._counts["connects"] += 1
+                    self._served = True
+                    self._ready.set()
+                    logger.info(
+                        "MQTT bridge %s connected to %s:%d, serving %s",
+                        self._client_id,
+                        self._host,
+                        self._port,
+                        ", ".join(self._settings.projects),
+                    )
+                    await lines.watch(reader)
             except asyncio.CancelledError:
-                self._ready.clear()
+                self._lost()
                 await self._say_goodbye(client)
                 raise
             finally:
-                self._ready.clear()
+                self._lost()
                 self._client = None
                 reader.cancel()
                 await asyncio.wait([reader])
+
+    def _lost(self) -> None:
+        if self._ready.is_set():
+            self._ready.clear()
+            self._down_since = time.monotonic()
 
     async def _say_goodbye(self, client: aiomqtt.Client) -> None:
         """``offline`` on every project, then a clean DISCONNECT, all within the budget."""
         client.timeout = SHUTDOWN_SECONDS  # bounds the DISCONNECT wait in __aexit__ too
         with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
             async with asyncio.timeout(SHUTDOWN_SECONDS):
-                await self._announce(client, "offline", self._settings.projects)
-
-    async def _announce(self, client: aiomqtt.Client, status: str, projects: Iterable[str]) -> None:
-        payload = status_payload(self._settings.status_service, status)
-        await asyncio.gather(
-            *(
-                client.publish(f"{project}/status", payload, qos=1, retain=True)
-                for project in projects
-            )
-        )
+                await announce(client, self._settings, "offline", self._settings.projects)
 
     async def _subscribe(self, client: aiomqtt.Client) -> None:
         group = self._settings.share_group
@@ -335,7 +341,15 @@ class Bridge:
             self._reply_soon(outcome)
         elif outcome is not None:
             job = outcome
-            self._submit(job, lambda: self._handler.run(job, self))
+            if self._submit(job, lambda: self._handler.run(job, self)) is Admission.FULL:
+                self._refuse_busy(job)
+
+    def _refuse_busy(self, job: Job) -> None:
+        """A request the full queue cannot take still gets an answer: try again later."""
+        try:
+            self._reply_soon(self._handler.refusal(job, BUSY, BUSY_MESSAGE))
+        except Exception:
+            logger.exception("Could not refuse %s as busy", job.message.topic)
 
     def _submit(self, job: Job, run: Callable[[], Awaitable[None]]) -> Admission:
         work = Work(
@@ -349,9 +363,13 @@ class Bridge:
 
     def _reply_soon(self, message: Outgoing) -> None:
         # Error replies need no queue slot, but their tasks are kept so a stop cancels them.
-        task = asyncio.create_task(self.publish(message))
+        task = asyncio.create_task(self._publish_quietly(message))
         self._replies.add(task)
         task.add_done_callback(self._replies.discard)
+
+    async def _publish_quietly(self, message: Outgoing) -> None:
+        with contextlib.suppress(ReplyUndeliverable):  # counted and logged by publish
+            await self.publish(message)
 
 
 def _properties(packet_type: int) -> Properties:
@@ -370,4 +388,4 @@ def _publish_properties(correlation_data: bytes | None) -> Properties | None:
     return props
 
 
-__all__ = ["Bridge", "MessageHandler", "incoming_from", "status_payload"]
+__all__ = ["Bridge", "MessageHandler", "ReplyUndeliverable", "incoming_from"]

@@ -22,7 +22,6 @@ Every step is also reported to an :class:`~app.mqtt.messages.EventSink` (the mon
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from typing import Any, NoReturn
 
@@ -40,8 +39,17 @@ from app.mqtt.contract import (
     template_content,
 )
 from app.mqtt.intake import UNVERIFIED_OWNER, Intake, api_key_of
-from app.mqtt.maze import HintError, StuckDetector, describe_state, parse_action, parse_hint
-from app.mqtt.messages import EventKind, EventSink, GameEvent, Incoming, Job, Outgoing, Publisher
+from app.mqtt.maze import HintError, StuckDetector
+from app.mqtt.messages import (
+    EventKind,
+    EventSink,
+    GameEvent,
+    Incoming,
+    Job,
+    Outgoing,
+    Publisher,
+    ReplyUndeliverable,
+)
 from app.mqtt.owners import (
     KeylessOwners,
     NotServed,
@@ -53,6 +61,7 @@ from app.mqtt.owners import (
 from app.mqtt.projects import PromptSource
 from app.mqtt.replies import ReplyTarget
 from app.mqtt.settings import MqttSettings
+from app.mqtt.states import read_action, state_message
 from app.mqtt.templates import SessionTemplates
 
 __all__ = [
@@ -66,9 +75,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MAZE = "maze"
-MAX_STATE_CHARS = 8_000
-_TEMPLATE_KEYS = frozenset({"prompt_template", "promptTemplate"})  # the prompt, not the state
 INTERNAL_ERROR = "Something went wrong on the server while answering — try again"
 OWNER_UNKNOWN = "The server could not check the API key just now — try again in a minute"
 
@@ -80,27 +86,6 @@ class _Refused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def state_message(project: str, state: dict[str, Any], *, stuck: bool) -> str:
-    """The user message for a game state: the maze's own description, else compact JSON."""
-    if project == MAZE:
-        return describe_state(state, stuck=stuck)
-    shown = {k: v for k, v in state.items() if k not in _TEMPLATE_KEYS}
-    text = json.dumps(shown, ensure_ascii=True, separators=(",", ":"), default=str)
-    if len(text) > MAX_STATE_CHARS:
-        text = text[:MAX_STATE_CHARS] + " …(cut)"
-    lines = [f"Game state ({project}):", text]
-    if stuck:
-        lines.append(
-            "STUCK: this state is identical to the previous one, so your last answer did not "
-            "help. Change strategy."
-        )
-    lines.append(
-        'Reply with one JSON object only, with a "hint" string for the player and the '
-        "action fields your instructions describe."
-    )
-    return "\n".join(lines)
 
 
 class GameHandler:
@@ -175,6 +160,8 @@ class GameHandler:
         except LLMError as exc:
             logger.warning("%s for session %s: %s", job.kind, job.session_id, exc.log_message)
             await self._fail(job, owner, publisher, replies.llm_error_code(exc), exc.message)
+        except ReplyUndeliverable as exc:  # no broker to send an error reply to either
+            logger.warning("%s for session %s stopped: %s", job.kind, job.session_id, exc)
         except Exception:
             logger.exception("%s on %s failed", job.kind, job.message.topic)
             await self._fail(job, owner, publisher, "internal_error", INTERNAL_ERROR)
@@ -243,10 +230,7 @@ class GameHandler:
             holder=slot_holder(key.owner, key.session_id),
         )
         try:
-            if key.project == MAZE:
-                action = parse_hint(result.response, request.state)
-            else:
-                action = parse_action(result.response)
+            action = read_action(key.project, result.response, request.state)
         except HintError as exc:
             logger.warning("unreadable hint for session %s: %s", key.session_id, exc.message)
             await self._publish_error(publisher, target, "invalid_hint", exc.message, exc.raw)
@@ -345,6 +329,10 @@ class GameHandler:
             topic, job.session_id, job.request.request_id, job.message.correlation_data, "json"
         )
 
+    def refusal(self, job: Job, code: str, message: str) -> Outgoing:
+        """The error reply to ``job`` when it is refused before it runs (the bridge is busy)."""
+        return replies.error(self._error_target(job), code, message)
+
     def _error_target(self, job: Job) -> ReplyTarget:
         if job.kind == "user_input":
             return self._answer_target(job, job.request)
@@ -380,7 +368,9 @@ class GameHandler:
     ) -> None:
         try:
             await publisher.publish(replies.error(target, code, message, raw=raw))
-        except Exception:  # the broker is gone: the log line is all that is left
+        except ReplyUndeliverable as exc:  # the broker is gone: the log line is all that is left
+            logger.warning("the %s error reply was not sent: %s", code, exc)
+        except Exception:
             logger.exception("could not publish the %s error reply to %s", code, target.topic)
 
     def _emit(self, kind: EventKind, key: SessionKey, payload: dict[str, Any]) -> None:

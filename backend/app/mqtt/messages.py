@@ -77,3 +77,8 @@ class EventSink(Protocol):
     def emit(self, event: GameEvent) -> None:
         """Must not block; may drop."""
         ...
+
+
+class ReplyUndeliverable(Exception):
+    """A reply could not be published: the broker has been away too long (the publisher
+    raises it, so a streamed answer stops instead of waiting for every piece)."""

@@ -191,8 +191,11 @@ class TestSweepExpired:
         assert await key_logs_in(managed.broker, fresh["key"])
 
     async def test_a_later_sweep_looks_only_at_keys_expired_since(
-        self, client: httpx.AsyncClient, app: FastAPI, accounts: BrokerAccounts
+        self, client: httpx.AsyncClient, app: FastAPI, settings: Settings
     ) -> None:
+        # A mirror of its own: the app's has already swept once, at start-up.
+        accounts = BrokerAccounts.from_settings(settings.mqtt, app.state.sessionmaker)
+        assert accounts is not None
         account = await register(client)
         key = await new_key(client, account, expires_in_days=1)
         await set_expiry(app, key, ago=timedelta(days=2))

@@ -27,7 +27,7 @@ from paho.mqtt.properties import Properties
 
 from app.llm.settings import LLMSettings
 from app.llm.stack import open_llm
-from app.mqtt.bridge import Bridge, MessageHandler
+from app.mqtt.bridge import PUBLISH_WAIT_SECONDS, Bridge, MessageHandler
 from app.mqtt.handler import GameHandler, KeylessOwners
 from app.mqtt.messages import Incoming, Job, Outgoing, Publisher
 from app.mqtt.projects import ProjectPrompts
@@ -61,10 +61,16 @@ async def wait_until(check: Callable[[], bool], what: str, within: float = WAIT_
 
 @contextlib.asynccontextmanager
 async def running_bridge(
-    handler: MessageHandler, settings: MqttSettings, *, client_id: str | None = None
+    handler: MessageHandler,
+    settings: MqttSettings,
+    *,
+    client_id: str | None = None,
+    publish_wait_seconds: float = PUBLISH_WAIT_SECONDS,
 ) -> AsyncIterator[Bridge]:
     """A bridge serving until the block ends; entered once it is connected and subscribed."""
-    bridge = Bridge(handler, settings, client_id=client_id)
+    bridge = Bridge(
+        handler, settings, client_id=client_id, publish_wait_seconds=publish_wait_seconds
+    )
     task = asyncio.create_task(bridge.run())
     try:
         await wait_until(lambda: bridge.connected or task.done(), "the bridge to connect")
@@ -77,9 +83,11 @@ async def running_bridge(
 
 
 @contextlib.asynccontextmanager
-async def game_handler(settings: MqttSettings, llm_url: str) -> AsyncIterator[GameHandler]:
+async def game_handler(
+    settings: MqttSettings, llm_url: str, *, llm_timeout: float = 30
+) -> AsyncIterator[GameHandler]:
     """The real game handler over the real LLM stack, keyless, as the deploy script runs it."""
-    async with open_llm(LLMSettings(server_url=llm_url, timeout=30)) as llm:
+    async with open_llm(LLMSettings(server_url=llm_url, timeout=llm_timeout)) as llm:
         yield GameHandler(
             sessions=llm.sessions,
             prompts=ProjectPrompts(),
@@ -244,6 +252,10 @@ class StubHandler:
     async def run_as(self, job: Job, owner: str, publisher: Publisher) -> None:
         await self._answer(job, publisher, owner=owner)
 
+    def refusal(self, job: Job, code: str, message: str) -> Outgoing:
+        body = {"error": message, "code": code, "requestId": job.request.get("requestId")}
+        return Outgoing(_reply_topic(job), json.dumps(body).encode(), job.message.correlation_data)
+
     async def _answer(self, job: Job, publisher: Publisher, *, owner: str) -> None:
         text = str(job.request.get("message", ""))
         delay = _DELAY.search(text)
@@ -260,14 +272,17 @@ class StubHandler:
             "by": self.name,
             "owner": owner,
         }
-        topic = job.message.response_topic or f"{job.project}/assistant_response/{job.session_id}"
         await publisher.publish(
-            Outgoing(topic, json.dumps(reply).encode(), job.message.correlation_data)
+            Outgoing(_reply_topic(job), json.dumps(reply).encode(), job.message.correlation_data)
         )
 
 
-async def _serve(broker_url: str, client_id: str) -> None:
-    settings = mqtt_settings(broker_url)
+def _reply_topic(job: Job) -> str:
+    return job.message.response_topic or f"{job.project}/assistant_response/{job.session_id}"
+
+
+async def _serve(broker_url: str, client_id: str, projects: list[str]) -> None:
+    settings = mqtt_settings(broker_url, projects=projects)
     bridge = Bridge(StubHandler(settings.projects), settings, client_id=client_id)
     task = asyncio.create_task(bridge.run())
     await wait_until(lambda: bridge.connected, "the bridge to connect")
@@ -279,7 +294,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve a test broker with the stub handler.")
     parser.add_argument("broker_url")
     parser.add_argument("client_id")
+    parser.add_argument("projects", nargs="+")
     arguments = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(arguments.broker_url, arguments.client_id))
+        asyncio.run(_serve(arguments.broker_url, arguments.client_id, arguments.projects))
     sys.exit(0)

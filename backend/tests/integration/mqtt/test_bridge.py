@@ -41,7 +41,7 @@ async def bridge(mosquitto: Broker, fake_upstream: FakeUpstream) -> AsyncIterato
 @pytest.fixture
 async def game(mosquitto: Broker, bridge: Bridge) -> AsyncIterator[GameClient]:
     async with GameClient(mosquitto.port) as client:
-        await client.subscribe("+/assistant_response/#", "replies/#")
+        await client.subscribe("+/assistant_response/#", "+/replies/#")
         yield client
 
 

@@ -126,23 +126,31 @@ class TestRobustness:
             await game.wait_for(f"{REPLIES}/s1", 1)
         assert game.on(f"{REPLIES}/unknown")[0].json()["code"] == "bad_request"
 
-    async def test_a_full_queue_refuses_more_work_and_keeps_serving(
+    async def test_a_full_queue_refuses_more_work_with_a_busy_reply_and_keeps_serving(
         self, mosquitto: Broker
     ) -> None:
         settings = mqtt_settings(mosquitto.url, workers=1, queue_size=2)
         handler = StubHandler(settings.projects)
         async with running_bridge(handler, settings) as bridge, GameClient(mosquitto.port) as game:
             await game.subscribe(f"{REPLIES}/#")
-            await game.publish("maze/user_input", request("s0", "[fault:delay:1.5]", "busy"))
+            await game.publish("maze/user_input", request("s0", "[fault:delay:1.5]", "slow"))
             await wait_until(lambda: bridge.stats()["running"] == 1, "the first job to start")
             for n in range(4):
                 await game.publish("maze/user_input", request(f"s{n + 1}", "queued", f"q{n}"))
             await wait_until(lambda: bridge.stats()["dropped"] == 2, "two refusals")
-            await game.wait_for(REPLIES, 3)
+            await game.wait_for(REPLIES, 5)
             await game.publish("maze/user_input", request("s9", "later", "later"))
             await game.wait_for(f"{REPLIES}/s9", 1)
-        answered = sorted(r.json()["requestId"] for r in game.on(REPLIES))
-        assert answered == ["busy", "later", "q0", "q1"]
+        bodies = [r.json() for r in game.on(REPLIES)]
+        answered = sorted(body["requestId"] for body in bodies if "response" in body)
+        assert answered == ["later", "q0", "q1", "slow"]
+        refused = {body["requestId"]: body for body in bodies if "error" in body}
+        assert sorted(refused) == ["q2", "q3"]
+        assert {body["code"] for body in refused.values()} == {"busy"}
+        assert "again" in refused["q2"]["error"]
+        assert [r.topic for r in game.on(REPLIES) if r.json().get("requestId") == "q3"] == [
+            f"{REPLIES}/s4"
+        ]
 
 
 class TestInject:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from app.mqtt.bridge import Bridge, ReplyUndeliverable
 from app.mqtt.handler import GameHandler
+from app.mqtt.messages import Outgoing
 from app.mqtt.settings import MqttSettings
-from tests.fixtures.fake_upstream import FakeUpstream
+from tests.fixtures.fake_upstream import FakeUpstream, Fault
 from tests.fixtures.mosquitto import Broker
 from tests.integration.mqtt.bridge_harness import (
     WAIT_S,
@@ -173,26 +176,101 @@ class TestStatus:
             "driving/status": "offline",
         }
 
-    async def test_the_broker_publishes_offline_when_the_bridge_process_dies(
+    async def test_the_broker_publishes_offline_on_every_project_when_the_bridge_process_dies(
         self, mosquitto: Broker
     ) -> None:
-        bridge = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "tests.integration.mqtt.bridge_harness", mosquitto.url, "b1"),
-            cwd=BACKEND_DIR,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        try:
-            assert bridge.stdout is not None
-            line = await asyncio.wait_for(bridge.stdout.readline(), WAIT_S)
-            assert line.strip() == b"connected"
-        finally:
-            if bridge.returncode is None:
-                bridge.kill()  # no clean DISCONNECT: the broker sends the will
-            await bridge.wait()
+        projects = ["maze", "driving", "racing"]
+        harness = ("-m", "tests.integration.mqtt.bridge_harness", mosquitto.url, "b1", *projects)
         async with GameClient(mosquitto.port) as watcher:
-            await watcher.subscribe("maze/status")
-            await wait_until(
-                lambda: any(m.json()["status"] == "offline" for m in watcher.received),
-                "the last will on maze/status",
+            await watcher.subscribe("+/status")
+            bridge = await asyncio.create_subprocess_exec(
+                sys.executable, *harness, cwd=BACKEND_DIR, stdout=asyncio.subprocess.PIPE
             )
-        assert watcher.received[-1].retain
+            try:
+                assert bridge.stdout is not None
+                line = await asyncio.wait_for(bridge.stdout.readline(), WAIT_S)
+                assert line.strip() == b"connected"
+                await wait_until(lambda: _last_status(watcher, projects) == {"online"}, "online")
+            finally:
+                if bridge.returncode is None:
+                    bridge.kill()  # no clean DISCONNECT: the broker sends the wills
+                await bridge.wait()
+            await wait_until(
+                lambda: _last_status(watcher, projects) == {"offline"},
+                "the last will on every project's status",
+            )
+        async with GameClient(mosquitto.port) as late:  # what a game joining now sees
+            await late.subscribe("+/status")
+            await wait_until(lambda: _last_status(late, projects) == {"offline"}, "retained")
+        assert all(m.retain for m in late.received)
+
+    async def test_a_lost_status_connection_reconnects_the_bridge_and_comes_back_online(
+        self, mosquitto: Broker
+    ) -> None:
+        settings = mqtt_settings(mosquitto.url)
+        async with (
+            running_bridge(StubHandler(settings.projects), settings, client_id="b2") as bridge,
+            GameClient(mosquitto.port) as watcher,
+        ):
+            await watcher.subscribe("driving/status")
+            await watcher.wait_for("driving/status")
+            # Another client taking the line's client id throws the line off the broker.
+            async with GameClient(mosquitto.port, client_id="b2-status-driving"):
+                await wait_until(lambda: bridge.stats()["connects"] >= 2, "a reconnect")
+            await wait_until(lambda: bridge.connected, "the bridge to be back")
+            await wait_until(
+                lambda: watcher.on("driving/status")[-1].json()["status"] == "online",
+                "driving's status back online",
+            )
+        statuses = [m.json()["status"] for m in watcher.on("driving/status")]
+        assert "offline" in statuses, "the lost line's will was not published"
+
+
+def _last_status(watcher: GameClient, projects: list[str]) -> set[str]:
+    """The latest status seen on each project (``missing`` until one came)."""
+    latest = dict.fromkeys(projects, "missing")
+    for message in watcher.received:
+        project = message.topic.removesuffix("/status")
+        if project in latest:
+            latest[project] = message.json()["status"]
+    return set(latest.values())
+
+
+class TestBrokerAway:
+    async def test_a_reply_fails_after_the_wait_and_later_ones_of_the_outage_at_once(
+        self, mosquitto: Broker
+    ) -> None:
+        wait_s = 4.0
+        settings = mqtt_settings(mosquitto.url)  # never run: a bridge that is not connected
+        bridge = Bridge(StubHandler(settings.projects), settings, publish_wait_seconds=wait_s)
+        reply = Outgoing("maze/assistant_response/s1", b"hello")
+        with pytest.raises(ReplyUndeliverable):
+            await bridge.publish(reply)
+        started = time.monotonic()
+        with pytest.raises(ReplyUndeliverable):
+            await bridge.publish(reply)
+        assert time.monotonic() - started < wait_s, "the second reply waited out another wait"
+        assert bridge.stats()["dropped"] == 2
+
+    async def test_a_streamed_answer_stops_when_the_broker_stays_away(
+        self, mosquitto: Broker, fake_upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # One character per chunk, 0.2 s apart: the whole answer would take over a minute.
+        monkeypatch.setattr(fake_upstream, "chunk_size", 1)
+        fake_upstream.fault = Fault(chunk_delay=0.2)
+        settings = mqtt_settings(mosquitto.url)
+        async with (
+            game_handler(settings, fake_upstream.url, llm_timeout=300) as handler,
+            running_bridge(handler, settings, publish_wait_seconds=3) as bridge,
+            GameClient(mosquitto.port) as game,
+        ):
+            await game.subscribe(f"{REPLIES}/#")
+            story = request("s1", "a long story " * 30, "r-1", stream=True)
+            await game.publish("maze/user_input", story)
+            await game.wait_for(f"{REPLIES}/s1", 3)  # the answer is streaming
+            await asyncio.to_thread(mosquitto.stop)
+            # Well within the model's own deadline (300 s) and the stream's length.
+            gone = await fake_upstream.wait_for_disconnect(WAIT_S)
+            assert gone is not None, "the model kept generating for a reply nobody gets"
+            await wait_until(lambda: bridge.stats()["running"] == 0, "the job to end")
+            assert not any(r.json().get("done") for r in game.on(REPLIES))

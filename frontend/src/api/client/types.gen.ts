@@ -466,6 +466,12 @@ export type MqttStatusRead = {
      */
     connected: boolean;
     /**
+     * Served By Other Worker
+     *
+     * Another worker process of this portal runs the bridge: this one answers no game clients, shows none of their live events and sends no test messages
+     */
+    served_by_other_worker: boolean;
+    /**
      * Broker
      *
      * `mqtt://host:port` game clients connect to

@@ -2,22 +2,26 @@
 import type { StatusTone } from "@/components/ui/status-dot";
 import type { MqttStatus } from "./api";
 
-export type BrokerState = "connected" | "disconnected" | "off";
+/** `elsewhere`: another worker process of the portal runs the bridge, not the one asked. */
+export type BrokerState = "connected" | "disconnected" | "elsewhere" | "off";
 
 export function brokerState(status: MqttStatus): BrokerState {
   if (!status.enabled) return "off";
+  if (status.served_by_other_worker) return "elsewhere";
   return status.connected ? "connected" : "disconnected";
 }
 
 export const BROKER_LABEL: Record<BrokerState, string> = {
   connected: "connected",
   disconnected: "not connected",
+  elsewhere: "runs in another worker",
   off: "off",
 };
 
 export const BROKER_TONE: Record<BrokerState, StatusTone> = {
   connected: "ok",
   disconnected: "bad",
+  elsewhere: "unknown",
   off: "unknown",
 };
 

@@ -6,6 +6,7 @@ export function mqttStatus(overrides: Partial<MqttStatus> = {}): MqttStatus {
   return {
     enabled: true,
     connected: true,
+    served_by_other_worker: false,
     broker: "mqtt://127.0.0.1:1883",
     projects: ["maze", "driving"],
     keyless_projects: ["maze"],

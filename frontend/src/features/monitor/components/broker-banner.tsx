@@ -34,6 +34,13 @@ export function BrokerBanner() {
             Not connected to the game broker at <span className="mono">{broker}</span>. The portal
             keeps trying; test messages cannot be sent until it is back.
           </span>
+        ) : state === "elsewhere" ? (
+          <span>
+            The game bridge runs in another worker of this portal, which answers game clients
+            through <span className="mono">{broker}</span>. This page reached a different worker, so
+            it shows no live events and cannot send test messages; reload to try again, or run the
+            portal with one worker.
+          </span>
         ) : (
           <span>The game bridge is off, so game clients get no answers.</span>
         )}

@@ -2,6 +2,7 @@ import { screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { mqttStatus } from "@/features/monitor/__tests__/fixtures";
 import type { MqttStatus } from "@/features/monitor/api";
+import { BROKER_LABEL, brokerState } from "@/features/monitor/broker-state";
 import { json, mockFetch } from "@/testing/fetch-mock";
 import { renderWithProviders } from "@/testing/render";
 import { BrokerBanner } from "../broker-banner";
@@ -36,6 +37,15 @@ describe("BrokerBanner", () => {
     expect(banner).toHaveTextContent("none (every request needs an API key)");
   });
 
+  it("says when the bridge runs in another worker of the portal", async () => {
+    serve(mqttStatus({ connected: false, served_by_other_worker: true, stats: {} }));
+    renderWithProviders(<BrokerBanner />);
+    const banner = await screen.findByRole("status", { name: "Game broker status" });
+    expect(banner).toHaveTextContent("The game bridge runs in another worker");
+    expect(banner).toHaveTextContent("cannot send test messages");
+    expect(banner).not.toHaveTextContent("Not connected");
+  });
+
   it("says how to turn the bridge on when it is off", async () => {
     serve(mqttStatus({ enabled: false, connected: false, broker: null }));
     renderWithProviders(<BrokerBanner />);
@@ -49,5 +59,13 @@ describe("BrokerBanner", () => {
     serve(json({ error: "Database unavailable", timestamp: 1 }, 503));
     renderWithProviders(<BrokerBanner />);
     expect(await screen.findByRole("alert")).toHaveTextContent("Database unavailable");
+  });
+});
+
+describe("brokerState", () => {
+  it("tells a bridge in another worker from a lost broker", () => {
+    const elsewhere = mqttStatus({ connected: false, served_by_other_worker: true });
+    expect(BROKER_LABEL[brokerState(elsewhere)]).toBe("runs in another worker");
+    expect(brokerState(mqttStatus({ connected: false }))).toBe("disconnected");
   });
 });

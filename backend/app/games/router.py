@@ -28,7 +28,10 @@ router = APIRouter(prefix="/api/mqtt", tags=["mqtt"])
 PASSWORD_GATE = {
     403: "The account must replace its temporary password first (code `password_change_required`)"
 }
-MQTT_503 = {503: "Game messaging is off or not connected to its broker (code `mqtt_unavailable`)"}
+MQTT_503 = {
+    503: "Game messaging is off, not connected to its broker, or run by another worker process "
+    "(code `mqtt_unavailable`); its queue is full (code `mqtt_busy`)"
+}
 
 
 class GameWire:

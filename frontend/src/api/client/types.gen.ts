@@ -2101,7 +2101,7 @@ export type PublishGameMessageErrors = {
      */
     413: ErrorResponse;
     /**
-     * Game messaging is off or not connected to its broker (code `mqtt_unavailable`)
+     * Game messaging is off, not connected to its broker, or run by another worker process (code `mqtt_unavailable`); its queue is full (code `mqtt_busy`)
      */
     503: ErrorResponse;
 };

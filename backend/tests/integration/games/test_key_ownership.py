@@ -5,47 +5,23 @@ with another key (or none) reaches a different session, so it can neither read n
 """
 
 import asyncio
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.config import Settings
 from app.games.runtime import GamesRuntime
 from app.llm.stack import LLMStack
 from app.llm.store import SessionKey
-from app.mqtt.settings import MqttSettings
-from tests.fixtures.app import SettingsFactory
 from tests.fixtures.factories import Account, register
 from tests.fixtures.fake_upstream import FakeUpstream
 from tests.fixtures.mosquitto import Broker
-from tests.integration.mqtt.bridge_harness import GameClient, request, wait_until
+from tests.integration.games.bridged_app import games, settings
+from tests.integration.mqtt.bridge_harness import GameClient, request
 
 pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
-
-
-@pytest.fixture
-def settings(make_settings: SettingsFactory, mosquitto: Broker) -> Settings:
-    mqtt = MqttSettings(
-        broker_url=mosquitto.url,
-        client_id=f"portal-{uuid.uuid4().hex[:8]}",
-        projects=["maze", "racing"],
-        keyless_projects=["maze"],
-        reconnect_min_seconds=0.2,
-        reconnect_max_seconds=1.0,
-    )
-    return make_settings(mqtt=mqtt)
-
-
-@pytest.fixture
-async def games(app: FastAPI) -> GamesRuntime:
-    runtime: GamesRuntime = app.state.games
-    bridge = runtime.bridge
-    assert bridge is not None
-    await wait_until(lambda: bridge.connected, "the bridge to connect")
-    return runtime
+__all__ = ["games", "settings"]  # fixtures shared with the other bridge tests
 
 
 async def new_key(client: httpx.AsyncClient, account: Account) -> str:
@@ -108,9 +84,9 @@ async def test_a_project_that_needs_keys_refuses_a_keyless_request(
     client: httpx.AsyncClient, games: GamesRuntime, mosquitto: Broker
 ) -> None:
     async with GameClient(mosquitto.port) as game:
-        await game.subscribe("racing/assistant_response/#")
-        await game.publish("racing/user_input", asked("go", None, "r1"))
-        (reply,) = await game.wait_for("racing/assistant_response/s1")
+        await game.subscribe("general/assistant_response/#")
+        await game.publish("general/user_input", asked("go", None, "r1"))
+        (reply,) = await game.wait_for("general/assistant_response/s1")
     assert reply.json()["code"] == "api_key_required"
 
 

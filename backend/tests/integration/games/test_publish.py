@@ -5,7 +5,6 @@ What a game sees is read by an independent MQTT client (the bridge tests' `GameC
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,39 +12,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.config import Settings
 from app.games.runtime import GamesRuntime
 from app.llm.store import SessionKey
-from app.mqtt.settings import MqttSettings
-from tests.fixtures.app import SettingsFactory
 from tests.fixtures.factories import Account, register
 from tests.fixtures.fake_upstream import FakeUpstream
 from tests.fixtures.mosquitto import Broker
+from tests.integration.games.bridged_app import games, settings
 from tests.integration.mqtt.bridge_harness import GameClient, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
-
-
-@pytest.fixture
-def settings(make_settings: SettingsFactory, mosquitto: Broker) -> Settings:
-    mqtt = MqttSettings(
-        broker_url=mosquitto.url,
-        client_id=f"portal-{uuid.uuid4().hex[:8]}",
-        projects=["maze", "general"],
-        keyless_projects=["maze"],
-        reconnect_min_seconds=0.2,
-        reconnect_max_seconds=1.0,
-    )
-    return make_settings(mqtt=mqtt)
-
-
-@pytest.fixture
-async def games(app: FastAPI) -> GamesRuntime:
-    runtime: GamesRuntime = app.state.games
-    assert runtime.bridge is not None
-    bridge = runtime.bridge
-    await wait_until(lambda: bridge.connected, "the bridge to connect")
-    return runtime
+__all__ = ["games", "settings"]  # fixtures shared with the other bridge tests
 
 
 @pytest.fixture

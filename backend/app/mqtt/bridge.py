@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -252,6 +253,8 @@ class Bridge:
             properties=connect,
             will=status_will(settings, settings.projects[0]),
             timeout=OPERATION_TIMEOUT_SECONDS,
+            # Replies are small packets: send each at once rather than wait for an ACK.
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
         # Many replies in flight at once are normal here, not a leak worth a warning.
         client.pending_calls_threshold = settings.queue_size + settings.workers

@@ -46,6 +46,8 @@ stop_leftover_broker() {
 # `app.cli broker-config`.
 configure_broker() {
   local env_file line
+  # Its state holds queued requests, which may carry API keys: owner only.
+  mkdir -p "$BROKER_DIR" && chmod 700 "$BROKER_DIR"
   env_file="$(mktemp)"
   if ! (cd backend && "$PY" -m app.cli broker-config --data-dir "$BROKER_DIR" \
         --host "$BROKER_HOST" "$@") > "$env_file"; then
@@ -63,10 +65,17 @@ launch_broker() {
   local mosquitto="$1" port="${MQTT_BROKER_URL##*:}" pid
   "$mosquitto" -c "$BROKER_DIR/mosquitto.conf" 2>> "$BROKER_DIR/mosquitto.log" &
   pid="$!"
+  PIDS+=("$pid")  # at once: a Ctrl-C while it starts stops it too
   echo "$pid" > "$BROKER_DIR/mosquitto.pid"
   for _ in $(seq 1 300); do
-    if port_open "$BROKER_HOST" "$port"; then PIDS+=("$pid"); return 0; fi
     kill -0 "$pid" 2>/dev/null || return 1
+    # The port must be open *and* ours: another program may have taken the free port first,
+    # and the portal would then hand its logins to that program.
+    if port_open "$BROKER_HOST" "$port"; then
+      sleep 0.2
+      kill -0 "$pid" 2>/dev/null && return 0
+      return 1
+    fi
     sleep 0.1
   done
   kill "$pid" 2>/dev/null || true

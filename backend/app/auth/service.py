@@ -226,10 +226,12 @@ async def create_api_key(
         mqtt_salt=mqtt.salt,
         mqtt_iterations=mqtt.iterations,
     )
-    session.add(key)
-    await session.flush()
+    # The broker is told before the first write, so a slow broker never holds the database's
+    # write lock (SQLite); a login whose key then fails to commit is removed at the next start.
     if broker is not None:
         await broker.key_created(key, new_key.plaintext)
+    session.add(key)
+    await session.flush()
     return key, new_key.plaintext
 
 
@@ -252,8 +254,8 @@ async def revoke_api_key(
     key = await session.get(ApiKey, key_pk)
     if key is None or key.user_id != user.id:
         raise NotFound("API key not found")
+    if broker is not None:  # before the write, as in create_api_key
+        await broker.key_revoked(key)
     await session.delete(key)
     await session.flush()
     forget_user_after_commit(session, cache, user.id)
-    if broker is not None:
-        await broker.key_revoked(key)

@@ -69,6 +69,9 @@ class BrokerAccounts:
         self.control = control
         self._sessionmaker = sessionmaker
         self._swept_until: datetime | None = None
+        # Refusals the broker did not take (it was away): retried by every sweep, so a revoked
+        # key or a disabled account cannot keep its broker login until the next restart.
+        self._pending: dict[str, str] = {}  # username → deleteClient | disableClient
 
     @classmethod
     def from_settings(
@@ -92,7 +95,7 @@ class BrokerAccounts:
     async def key_revoked(self, key: ApiKey) -> None:
         """Remove the key's login; a client connected with it is disconnected."""
         if works_over_mqtt(key):
-            await self._apply("deleteClient", [key.key_id], f"revoked key {key.prefix}")
+            await self._refuse("deleteClient", [key.key_id], f"revoked key {key.prefix}")
 
     async def user_changed(self, session: AsyncSession, *, user_id: int, active: bool) -> None:
         """Refuse (or allow again) every key of an account that was disabled (or enabled).
@@ -100,9 +103,23 @@ class BrokerAccounts:
         Disabled rather than deleted: the broker cannot be given a hash, only a plaintext
         password, so a deleted login could not come back when the account is enabled.
         """
-        keys = await _mqtt_keys(session, user_id=user_id, valid_at=utcnow())
-        command = "enableClient" if active else "disableClient"
-        await self._apply(command, [key.key_id for key in keys], f"account {user_id}")
+        keys = [key.key_id for key in await _mqtt_keys(session, user_id=user_id, valid_at=utcnow())]
+        if not active:
+            await self._refuse("disableClient", keys, f"account {user_id}")
+            return
+        for username in keys:
+            self._pending.pop(username, None)
+        await self._apply("enableClient", keys, f"account {user_id}")
+
+    async def _refuse(self, command: str, usernames: Sequence[str], what: str) -> None:
+        if not await self._apply(command, usernames, what):
+            self._pending.update(dict.fromkeys(usernames, command))
+
+    async def retry_refusals(self) -> None:
+        """Send again the refusals the broker did not take; keep those it still does not."""
+        for username, command in list(self._pending.items()):
+            if await self._apply(command, [username], f"login {username} (retry)"):
+                self._pending.pop(username, None)
 
     async def sweep_expired(self) -> int:
         """Remove the logins of keys that expired since the last sweep (all, at the first)."""
@@ -119,6 +136,7 @@ class BrokerAccounts:
         """Sweep expired keys forever (a lifespan task); returns only when cancelled."""
         while True:
             try:
+                await self.retry_refusals()
                 await self.sweep_expired()
             except Exception:  # a database hiccup must not end the sweeping
                 logger.exception("expired-key sweep failed; retrying in %.0f s", interval)

@@ -218,6 +218,25 @@ class TestSweepExpired:
         assert not await key_logs_in(managed.broker, key["key"])
 
 
+class TestRetriedRefusals:
+    async def test_a_key_revoked_while_the_broker_was_away_is_refused_once_it_is_back(
+        self,
+        client: httpx.AsyncClient,
+        managed: ManagedBroker,
+        accounts: BrokerAccounts,
+    ) -> None:
+        account = await register(client)
+        key = await new_key(client, account)
+        assert await key_logs_in(managed.broker, key["key"])
+        managed.broker.stop()
+        revoked = await client.delete(f"/api/keys/{key['id']}", headers=account.headers)
+        assert revoked.status_code == 204
+        managed.broker.start()  # its saved state still has the login
+        assert await key_logs_in(managed.broker, key["key"])
+        await accounts.retry_refusals()
+        assert not await key_logs_in(managed.broker, key["key"])
+
+
 class TestOpenBrokerAccounts:
     async def test_sweeps_expired_keys_while_open(
         self, client: httpx.AsyncClient, app: FastAPI, managed: ManagedBroker

@@ -8,6 +8,7 @@ PostgreSQL.
 """
 
 import asyncio
+import contextlib
 import json
 import time
 
@@ -140,11 +141,18 @@ class TestStreamCancel:
     ) -> None:
         account = await register(http)
         fake_upstream.fault = Fault(mode="delay", delay=10)
-        async with httpx.AsyncClient(base_url=live_server, timeout=0.5) as impatient:
-            with pytest.raises(httpx.ReadTimeout):
-                await impatient.post(
+        async with httpx.AsyncClient(base_url=live_server, timeout=30) as impatient:
+            call = asyncio.create_task(
+                impatient.post(
                     "/api/llm/chat/session", json={"message": "slow"}, headers=account.headers
                 )
+            )
+            # Hang up once the model has the request (a loaded machine may take a while to
+            # get there): then the only thing that can end the upstream call is the cancel.
+            await until_upstream_asked(fake_upstream, "/v1/chat/completions")
+            call.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await call
         hung_up = time.monotonic()
         disconnect = await fake_upstream.wait_for_disconnect(within=1.0)
         assert disconnect is not None
@@ -179,3 +187,11 @@ class TestStreamCancel:
             f"/api/llm/chat/session/{session_id}/history", headers=account.headers
         )
         assert history.json()["messages"][0]["id"] == question_id
+
+
+async def until_upstream_asked(upstream: FakeUpstream, path: str, within: float = 20.0) -> None:
+    for _ in range(int(within / 0.01)):
+        if any(request.path == path for request in upstream.requests):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the upstream was never asked for {path}")

@@ -28,7 +28,9 @@ const SIGNED_OUT: [string, string, string][] = [
 const SIGNED_IN: [string, string, string][] = [
   ["dashboard", "/", "Welcome, Admin"],
   ["chat", "/chat", "Chat"],
-  ["drafts", "/drafts", "Drafts"],
+  ["templates", "/templates", "Templates"],
+  ["template-new", "/templates/new", "New template"],
+  ["playground", "/playground", "Playground"],
   // No session: a watched one keeps its live feed open, so the network never goes idle
   // (monitor.spec.ts audits the page with its timeline full).
   ["monitor", "/monitor", "Test & Monitor"],

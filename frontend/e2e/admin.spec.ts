@@ -52,7 +52,7 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
 
     // The person logs in with it and is sent to their account page before anything else.
     const page = await openPage(browser, size);
-    await page.goto("/drafts");
+    await page.goto("/templates");
     await page.getByLabel("Email", { exact: true }).fill(person.email);
     await page.getByLabel("Password", { exact: true }).fill(temporary);
     await page.getByRole("button", { name: "Log in" }).click();
@@ -67,8 +67,8 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
     await page.getByLabel("Repeat the new password").fill("my-own-pass-42");
     await page.getByRole("button", { name: "Change password" }).click();
     await expect(page.getByText("Your password is changed.")).toBeVisible();
-    await goVia(page, "Drafts");
-    await expect(page.getByRole("heading", { name: "Drafts", level: 1 })).toBeVisible();
+    await goVia(page, "Templates");
+    await expect(page.getByRole("heading", { name: "Templates", level: 1 })).toBeVisible();
 
     // The admin disables the account: its sign-in stops working at once.
     await admin.reload();

@@ -53,7 +53,8 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
       await expect(links).toHaveText([
         "Dashboard",
         "Chat",
-        "Drafts",
+        "Templates",
+        "Playground",
         "Monitor",
         "Settings",
         "Account",
@@ -62,7 +63,8 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
 
       const pages: [string, string][] = [
         ["Chat", "Chat"],
-        ["Drafts", "Drafts"],
+        ["Templates", "Templates"],
+        ["Playground", "Playground"],
         ["Monitor", "Test & Monitor"],
         ["Settings", "Settings"],
         ["Account", "Account"],
@@ -190,8 +192,8 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         headers: { Authorization: `Bearer ${before}` },
       });
       expect(old.status()).toBe(401);
-      await goVia(page, "Drafts");
-      await expect(page.getByRole("heading", { name: "Drafts", level: 1 })).toBeVisible();
+      await goVia(page, "Templates");
+      await expect(page.getByRole("heading", { name: "Templates", level: 1 })).toBeVisible();
       await shot(page, `account-changed-${size}`);
       if (size === "phone") await expectNoSidewaysScroll(page);
       await page.context().close();
@@ -207,8 +209,8 @@ test("a person at work stays signed in past the hour; an idle tab goes to the lo
   await register(request, user);
   const page = await openPage(browser, "desktop", { token: await tokenFor(request, user) });
   await page.clock.install();
-  await page.goto("/drafts?from=renewal");
-  await expect(page.getByRole("heading", { name: "Drafts", level: 1 })).toBeVisible();
+  await page.goto("/templates?q=renewal");
+  await expect(page.getByRole("heading", { name: "Templates", level: 1 })).toBeVisible();
   const first = await storedToken(page);
 
   // Busy for 56 minutes: the token is renewed shortly before it lapses.
@@ -230,7 +232,7 @@ test("a person at work stays signed in past the hour; an idle tab goes to the lo
   await page.getByLabel("Email", { exact: true }).fill(user.email);
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page.getByRole("heading", { name: "Drafts", level: 1 })).toBeVisible();
-  await expect(page).toHaveURL(/\/drafts\?from=renewal$/);
+  await expect(page.getByRole("heading", { name: "Templates", level: 1 })).toBeVisible();
+  await expect(page).toHaveURL(/\/templates\?q=renewal$/);
   await page.context().close();
 });

@@ -18,14 +18,17 @@ import { AdminUsersPage } from "./routes/admin-users";
 import { AppLayout } from "./routes/app-layout";
 import { ChatPage } from "./routes/chat";
 import { DashboardPage } from "./routes/dashboard";
-import { DraftsPage } from "./routes/drafts";
 import { LoginPage } from "./routes/login";
 import { MonitorPage, validateMonitorSearch } from "./routes/monitor";
 import { NotFoundPage } from "./routes/not-found";
+import { PlaygroundPage, validatePlaygroundSearch } from "./routes/playground";
 import { RegisterPage } from "./routes/register";
 import { RootLayout } from "./routes/root";
 import { SettingsPage } from "./routes/settings";
 import { ApiKeysPage } from "./routes/settings-keys";
+import { TemplateEditorPage, validateTemplateEditorSearch } from "./routes/template-editor";
+import { NewTemplatePage } from "./routes/template-new";
+import { TemplatesPage, validateTemplatesSearch } from "./routes/templates";
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -120,10 +123,34 @@ const chatSessionRoute = createRoute({
   component: ChatPage,
 });
 
-const draftsRoute = createRoute({
+/** The prompt library; the address keeps the search, filters and page. */
+const templatesRoute = createRoute({
   getParentRoute: () => authenticatedRoute,
-  path: "/drafts",
-  component: DraftsPage,
+  path: "/templates",
+  validateSearch: validateTemplatesSearch,
+  component: TemplatesPage,
+});
+
+const newTemplateRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: "/templates/new",
+  component: NewTemplatePage,
+});
+
+/** One template; `?tab=history&from=1&to=2` names the tab and the compared versions. */
+const templateRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: "/templates/$templateId",
+  validateSearch: validateTemplateEditorSearch,
+  component: TemplateEditorPage,
+});
+
+/** Versions × inputs side by side; `?run=` reopens a stored run. */
+const playgroundRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: "/playground",
+  validateSearch: validatePlaygroundSearch,
+  component: PlaygroundPage,
 });
 
 /** Test & Monitor; the address names the watched project and session. */
@@ -166,7 +193,10 @@ const routeTree = rootRoute.addChildren([
     dashboardRoute,
     chatRoute,
     chatSessionRoute,
-    draftsRoute,
+    templatesRoute,
+    newTemplateRoute,
+    templateRoute,
+    playgroundRoute,
     monitorRoute,
     settingsRoute,
     apiKeysRoute,

@@ -44,7 +44,15 @@ describe("the signed-in shell", () => {
     const links = within(nav)
       .getAllByRole("link")
       .map((link) => link.textContent);
-    expect(links).toEqual(["Dashboard", "Chat", "Drafts", "Monitor", "Settings", "Account"]);
+    expect(links).toEqual([
+      "Dashboard",
+      "Chat",
+      "Templates",
+      "Playground",
+      "Monitor",
+      "Settings",
+      "Account",
+    ]);
     expect(within(nav).getByRole("link", { name: "Dashboard" })).toHaveAttribute(
       "aria-current",
       "page",
@@ -101,7 +109,7 @@ describe("the signed-in shell", () => {
 
   it("sends a person whose password must change to their account page first", async () => {
     mockFetch(common(testUser({ must_change_password: true })));
-    const { router } = await renderApp("/drafts");
+    const { router } = await renderApp("/settings");
     expect(router.state.location.pathname).toBe("/account");
     expect(
       await screen.findByText(/An administrator set a temporary password/),
@@ -142,8 +150,8 @@ describe("the signed-in shell", () => {
     expect(await screen.findByText(/Your password is changed/)).toBeInTheDocument();
     expect(screen.queryByText(/An administrator set a temporary password/)).not.toBeInTheDocument();
     expect(tokenStorage.get()).toBe("jwt-2");
-    await router.navigate({ to: "/drafts" });
-    expect(router.state.location.pathname).toBe("/drafts");
+    await router.navigate({ to: "/settings" });
+    expect(router.state.location.pathname).toBe("/settings");
   });
 
   it("a 403 asking for a new password sends the person to their account page", async () => {
@@ -180,7 +188,7 @@ describe("the signed-in shell", () => {
         handler: () => new Response(null, { status: 204 }),
       },
     ]);
-    const { router } = await renderApp("/drafts");
+    const { router } = await renderApp("/settings");
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole("button", { name: "User menu: Ada" }));
@@ -197,13 +205,16 @@ describe("the signed-in shell", () => {
 
   it("a lapsed sign-in shows the login page with the place kept", async () => {
     mockFetch(common(testUser()));
-    const { router } = await renderApp("/drafts?x=1");
-    await screen.findByRole("heading", { name: "Drafts" });
+    const { router } = await renderApp("/settings?x=1");
+    await screen.findByRole("heading", { name: "Settings", level: 1 });
 
     tokenStorage.clear("expired");
 
     await vi.waitFor(() => expect(router.state.location.pathname).toBe("/login"));
-    expect(router.state.location.search).toMatchObject({ redirect: "/drafts?x=1", expired: true });
+    expect(router.state.location.search).toMatchObject({
+      redirect: "/settings?x=1",
+      expired: true,
+    });
     expect(await screen.findByText(/Your session has ended/)).toBeInTheDocument();
   });
 });

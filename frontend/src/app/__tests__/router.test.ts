@@ -20,8 +20,8 @@ describe("createAppRouter", () => {
     const queryClient = createTestQueryClient();
     queryClient.setQueryData(["auth", "me"], { id: 1 });
     const router = createAppRouter(queryClient);
-    await router.navigate({ to: "/drafts" });
-    expect(router.state.location.pathname).toBe("/drafts");
+    await router.navigate({ to: "/settings" });
+    expect(router.state.location.pathname).toBe("/settings");
 
     // Another tab logged out: localStorage changes there, this tab only hears the event.
     window.localStorage.removeItem(TOKEN_STORAGE_KEY);
@@ -30,7 +30,7 @@ describe("createAppRouter", () => {
     );
 
     await vi.waitFor(() => expect(router.state.location.pathname).toBe("/login"));
-    expect(router.state.location.search).toMatchObject({ redirect: "/drafts", expired: true });
+    expect(router.state.location.search).toMatchObject({ redirect: "/settings", expired: true });
     expect(queryClient.getQueryData(["auth", "me"])).toBeUndefined();
   });
 
@@ -39,13 +39,13 @@ describe("createAppRouter", () => {
     const queryClient = createTestQueryClient();
     queryClient.setQueryData(["auth", "me"], { id: 1 });
     const router = createAppRouter(queryClient);
-    await router.navigate({ to: "/drafts" });
+    await router.navigate({ to: "/settings" });
 
     window.localStorage.setItem(TOKEN_STORAGE_KEY, "other");
     window.dispatchEvent(
       new StorageEvent("storage", { key: TOKEN_STORAGE_KEY, oldValue: "jwt", newValue: "other" }),
     );
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(router.state.location.pathname).toBe("/drafts");
+    expect(router.state.location.pathname).toBe("/settings");
   });
 });

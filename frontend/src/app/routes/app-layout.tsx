@@ -6,7 +6,15 @@ import { useSessionRenewal } from "@/features/auth/hooks/use-session-renewal";
 import { LlmHealthBadge } from "@/features/chat/components/llm-health-badge";
 
 interface NavItem {
-  to: "/" | "/chat" | "/drafts" | "/monitor" | "/settings" | "/account" | "/admin/users";
+  to:
+    | "/"
+    | "/chat"
+    | "/templates"
+    | "/playground"
+    | "/monitor"
+    | "/settings"
+    | "/account"
+    | "/admin/users";
   label: string;
   /** Also active on the pages below it (a chat, the API keys). */
   prefix?: boolean;
@@ -16,7 +24,8 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: "/", label: "Dashboard" },
   { to: "/chat", label: "Chat", prefix: true },
-  { to: "/drafts", label: "Drafts" },
+  { to: "/templates", label: "Templates", prefix: true },
+  { to: "/playground", label: "Playground" },
   { to: "/monitor", label: "Monitor" },
   { to: "/settings", label: "Settings", prefix: true },
   { to: "/account", label: "Account" },

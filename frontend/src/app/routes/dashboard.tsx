@@ -12,7 +12,8 @@ export function DashboardPage() {
     <main className="page" id="main">
       <h1>{name ? `Welcome, ${name}` : "Welcome"}</h1>
       <p className="lead">
-        Write prompts, chat with the model and hand out API keys to your scripts and game clients.
+        Write prompt templates, compare them in the playground, chat with the model and hand out API
+        keys to your scripts and game clients.
       </p>
       <div className="grid">
         <Card title="Your account">
@@ -26,6 +27,14 @@ export function DashboardPage() {
         </Card>
         <Card title="Get started">
           <ul className="links">
+            <li>
+              <Link to="/templates/new">Write a prompt template</Link> — typed variables, versions
+              and labels.
+            </li>
+            <li>
+              <Link to="/playground">Open the playground</Link> — run versions on several inputs
+              side by side.
+            </li>
             <li>
               <Link to="/chat">Open the chat</Link> — talk to the model, with history per session.
             </li>

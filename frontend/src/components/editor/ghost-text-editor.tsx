@@ -54,6 +54,11 @@ export interface GhostTextEditorProps {
   minHeight?: string | number;
   disabled?: boolean;
   className?: string;
+  /**
+   * More CodeMirror extensions (e.g. `variableHighlight`). Pass a stable value (a module
+   * constant or a memo): a new one reconfigures the editor.
+   */
+  extensions?: Extension;
 }
 
 /** What the status line says: the request's state, or "ready" while a suggestion shows. */
@@ -90,10 +95,12 @@ export function GhostTextEditor({
   minHeight,
   disabled = false,
   className,
+  extensions,
 }: GhostTextEditorProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const viewRef = useRef<EditorView | null>(null);
   const configCompartment = useRef(new Compartment()).current;
+  const extraCompartment = useRef(new Compartment()).current;
   const [status, setStatus] = useState<GhostStatus>("idle");
   const [statusMessage, setStatusMessage] = useState<string | undefined>(undefined);
   const [hasGhost, setHasGhost] = useState(false);
@@ -141,6 +148,7 @@ export function GhostTextEditor({
           keymap.of([...defaultKeymap, ...historyKeymap]),
           EditorView.lineWrapping,
           configCompartment.of(configuration({ ariaLabel, placeholder, disabled })),
+          extraCompartment.of(extensions ?? []),
           EditorView.updateListener.of((update) => {
             setHasGhost(update.state.field(ghostField, false) !== null);
             if (!update.docChanged) return;
@@ -175,6 +183,10 @@ export function GhostTextEditor({
       effects: configCompartment.reconfigure(configuration({ ariaLabel, placeholder, disabled })),
     });
   }, [ariaLabel, placeholder, disabled, configCompartment]);
+
+  useEffect(() => {
+    viewRef.current?.dispatch({ effects: extraCompartment.reconfigure(extensions ?? []) });
+  }, [extensions, extraCompartment]);
 
   // Turned off, or asking a different question: drop what is shown and what is pending.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on purpose when these change.

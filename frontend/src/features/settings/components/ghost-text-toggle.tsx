@@ -18,9 +18,9 @@ export function GhostTextToggle({ compact = false }: { compact?: boolean }) {
       </label>
       {compact ? null : (
         <p id={hintId} className="field-hint">
-          Suggests how your text could go on while you type, in the chat box and in drafts. Tab or
-          the Accept button takes it, Ctrl+→ takes one word, Esc dismisses it. Saved in this
-          browser.
+          Suggests how your text could go on while you type, in the chat box and in the template
+          editor. Tab or the Accept button takes it, Ctrl+→ takes one word, Esc dismisses it. Saved
+          in this browser.
         </p>
       )}
     </div>

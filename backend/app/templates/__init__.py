@@ -1,0 +1,1 @@
+"""Prompt templates: typed variables, immutable versions, labels, rendering."""

@@ -14,6 +14,11 @@ class ChatSession(TimestampMixin, Base):
     `title` is the name its owner gave it (`None`: titled by its first question).
     `deleted_at` hides a deleted session until the undo window has passed and the row is
     removed; a hidden session is invisible to every reader.
+
+    `template_*` record the prompt template its system prompt was rendered from: the version
+    resolved when the session started (a label is resolved then, so moving it later does not
+    change a running session), the label or none it was asked by, and the variables (JSON).
+    No foreign key: templates are archived, never deleted.
     """
 
     __tablename__ = "chat_session"
@@ -26,6 +31,10 @@ class ChatSession(TimestampMixin, Base):
     system_prompt: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(String(200))
     deleted_at: Mapped[datetime | None] = mapped_column(index=True)
+    template_id: Mapped[int | None]
+    template_version: Mapped[int | None]
+    template_label: Mapped[str | None] = mapped_column(String(40))
+    template_variables: Mapped[str | None] = mapped_column(Text)
     messages: Mapped[list["ChatMessage"]] = relationship(
         back_populates="session",
         cascade="all, delete-orphan",

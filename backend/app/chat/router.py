@@ -8,7 +8,7 @@ from sse_starlette import EventSourceResponse
 
 from app.auth.deps import CurrentUser
 from app.chat import service
-from app.chat.deps import ChatStore
+from app.chat.deps import ChatStore, Sessionmaker
 from app.chat.schemas import (
     ChatRequest,
     ChatResponse,
@@ -51,14 +51,24 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
         "content": {"text/event-stream": {"itemSchema": STREAM_EVENT}},
     }
 }
-ASK_MODEL_DOC = {**STREAM_DOC, **signed_in_errors(400, 401, 413, *LLM_ERRORS)}
+TEMPLATE_ERRORS = {
+    400: "Invalid request, or the template's variables are missing or invalid (code "
+    "`invalid_variables`, `details` {missing, invalid})",
+    404: "No such template, version or label, or a private template of someone else "
+    "(code `template_not_found`)",
+    409: "The template is archived (code `template_archived`)",
+}
+ASK_MODEL_DOC = {
+    **STREAM_DOC,
+    **signed_in_errors(400, 401, 404, 409, 413, *LLM_ERRORS, descriptions=TEMPLATE_ERRORS),
+}
 ALIAS_STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Server-Sent Events in the original clients' format: bare `data:` "
         'lines `{"content": …}`, then `{"done": true}` or `{"error": …}`',
         "content": {"text/event-stream": {"itemSchema": STREAM_EVENT}},
     },
-    **signed_in_errors(400, 401, 413, *LLM_ERRORS),
+    **signed_in_errors(400, 401, 404, 409, 413, *LLM_ERRORS, descriptions=TEMPLATE_ERRORS),
 }
 SESSION_404 = {404: "No such session, or it belongs to someone else"}
 SESSION_ERRORS = signed_in_errors(400, 401, 404, descriptions=SESSION_404)
@@ -79,14 +89,17 @@ async def respond_to_turn(
 
 @router.post("/chat", response_model=ChatResponse, responses=ASK_MODEL_DOC)
 async def chat(
-    data: ChatRequest, request: Request, user: CurrentUser, llm: LLM
+    data: ChatRequest, request: Request, user: CurrentUser, llm: LLM, db: Sessionmaker
 ) -> ChatResponse | EventSourceResponse:
     if wants_stream(request, stream_field=data.stream):
-        events = service.stream_chat_once(client=llm.client, gate=llm.gate, user=user, data=data)
+        events = service.stream_chat_once(
+            client=llm.client, gate=llm.gate, sessionmaker=db, user=user, data=data
+        )
         return await sse_response(request, events)
-    return await cancel_on_disconnect(
-        request, service.chat_once(client=llm.client, gate=llm.gate, user=user, data=data)
+    answer = service.chat_once(
+        client=llm.client, gate=llm.gate, sessionmaker=db, user=user, data=data
     )
+    return await cancel_on_disconnect(request, answer)
 
 
 @router.post(
@@ -105,9 +118,16 @@ async def chat(
     ),
 )
 async def chat_session(
-    data: SessionChatRequest, request: Request, user: CurrentUser, llm: LLM
+    data: SessionChatRequest,
+    request: Request,
+    user: CurrentUser,
+    llm: LLM,
+    store: ChatStore,
+    db: Sessionmaker,
 ) -> SessionChatResponse | EventSourceResponse:
-    events = service.stream_session_turn(manager=llm.sessions, user=user, data=data)
+    events = service.stream_session_turn(
+        manager=llm.sessions, store=store, sessionmaker=db, user=user, data=data
+    )
     return await respond_to_turn(request, data.stream, events)
 
 
@@ -274,9 +294,11 @@ async def read_llm_health(llm: LLM) -> LLMHealthRead:
     responses=ALIAS_STREAM_DOC,
 )
 async def chat_stream(
-    data: ChatRequest, request: Request, user: CurrentUser, llm: LLM
+    data: ChatRequest, request: Request, user: CurrentUser, llm: LLM, db: Sessionmaker
 ) -> EventSourceResponse:
-    events = service.stream_chat_once(client=llm.client, gate=llm.gate, user=user, data=data)
+    events = service.stream_chat_once(
+        client=llm.client, gate=llm.gate, sessionmaker=db, user=user, data=data
+    )
     return await sse_response(request, events, wire=LegacyWire())
 
 
@@ -288,9 +310,16 @@ async def chat_stream(
     responses=ALIAS_STREAM_DOC,
 )
 async def chat_session_stream(
-    data: SessionChatRequest, request: Request, user: CurrentUser, llm: LLM
+    data: SessionChatRequest,
+    request: Request,
+    user: CurrentUser,
+    llm: LLM,
+    store: ChatStore,
+    db: Sessionmaker,
 ) -> EventSourceResponse:
-    events = service.stream_session_turn(manager=llm.sessions, user=user, data=data)
+    events = service.stream_session_turn(
+        manager=llm.sessions, store=store, sessionmaker=db, user=user, data=data
+    )
     return await sse_response(request, events, wire=LegacyWire())
 
 

@@ -4,12 +4,20 @@ String caps are fixed here so the OpenAPI schema states them; the global body ca
 (`MAX_BODY_BYTES`) bounds the whole request.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from app.schemas import UtcDatetime
+from app.templates.schemas import TemplateRefIn, VariableValues
 from app.text import require_storable
 
 MAX_MESSAGE_CHARS = 32_000
@@ -51,8 +59,34 @@ class ChatMessageIn(BaseModel):
         return require_storable(content)
 
 
-class ChatRequest(SamplingFields):
+class TemplateFields(BaseModel):
+    """A prompt template (and its variables) in place of a system prompt."""
+
+    template: TemplateRefIn | None = Field(
+        default=None,
+        description="A prompt template version (`id` with `version`, `label`, or neither for "
+        "the latest) whose rendering is the system prompt; not together with a system prompt",
+    )
+    variables: VariableValues | None = Field(
+        default=None, description="Values of the template's variables, by name"
+    )
+
+    def check_template(self, *, has_system_prompt: bool, what: str) -> None:
+        """Refuse a template together with a system prompt, and variables without one."""
+        if self.template is not None and has_system_prompt:
+            raise ValueError(f"send either template or {what}, not both")
+        if self.template is None and self.variables is not None:
+            raise ValueError("variables need a template")
+
+
+class ChatRequest(TemplateFields, SamplingFields):
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=MAX_MESSAGES)
+
+    @model_validator(mode="after")
+    def template_or_system_message(self) -> Self:
+        has_system = any(message.role == "system" for message in self.messages)
+        self.check_template(has_system_prompt=has_system, what="a system message")
+        return self
 
 
 class UsageRead(BaseModel):
@@ -67,9 +101,14 @@ class ChatResponse(BaseModel):
     usage: UsageRead | None = None
     timings: dict[str, Any] | None = None
     finish_reason: str | None = None
+    cache_n: int | None = Field(
+        default=None,
+        description="Prompt tokens the model server reused from its KV cache (llama.cpp's "
+        "`timings.cache_n`); `null` when it does not say",
+    )
 
 
-class SessionChatRequest(SamplingFields):
+class SessionChatRequest(TemplateFields, SamplingFields):
     session_id: str | None = Field(default=None, pattern=SESSION_ID_PATTERN)
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     system_prompt: str | None = Field(default=None, max_length=MAX_SYSTEM_PROMPT_CHARS)
@@ -79,6 +118,11 @@ class SessionChatRequest(SamplingFields):
     def text_is_encodable(cls, text: str | None) -> str | None:
         """Text the database cannot keep is a 400 here, not a 500 later."""
         return require_storable(text)
+
+    @model_validator(mode="after")
+    def template_or_system_prompt(self) -> Self:
+        self.check_template(has_system_prompt=self.system_prompt is not None, what="system_prompt")
+        return self
 
 
 class SessionChatResponse(ChatResponse):
@@ -104,9 +148,21 @@ class HistoryMessageRead(BaseModel):
     )
 
 
+class SessionTemplateRead(BaseModel):
+    """The prompt template version a session's system prompt was rendered from."""
+
+    id: int
+    version: int = Field(description="The version the session runs (a label is resolved once)")
+    label: str | None = Field(description="The label the session named it by, if any")
+    title: str | None = Field(default=None, description="The template's title")
+
+
 class SessionHistoryRead(BaseModel):
     session_id: str
     system_prompt: str | None
+    template: SessionTemplateRead | None = Field(
+        default=None, description="The template the system prompt comes from, if any"
+    )
     messages: list[HistoryMessageRead]
     created_at: UtcDatetime
     updated_at: UtcDatetime
@@ -120,6 +176,9 @@ class SessionSummaryRead(BaseModel):
     message_count: int
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    template: SessionTemplateRead | None = Field(
+        default=None, description="The template the system prompt comes from, if any"
+    )
 
 
 class SessionTitleUpdate(BaseModel):

@@ -10,16 +10,22 @@ turns too, rewriting the end of the history (`SessionManager.stream_rewrite`).
 Titles, message ids, search and the undo of a delete are read from and written to the SQL
 record directly (`SqlSessionStore`); a delete goes through the manager so that caches drop
 the session too. See `docs/decisions/2026-11-29_chat_history_editing.md`.
+
+A turn may name a prompt template instead of a system prompt (:mod:`app.chat.prompts`): it is
+rendered before the turn asks the gate, and a session turn records it once it is admitted.
 """
 
 import contextlib
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from app.auth.cache import Principal
+from app.chat.prompts import one_shot_messages, session_prompt
 from app.chat.schemas import (
     ChatRequest,
     ChatResponse,
@@ -32,9 +38,11 @@ from app.chat.schemas import (
     SessionChatResponse,
     SessionHistoryRead,
     SessionSummaryRead,
+    SessionTemplateRead,
     SessionTitleUpdate,
 )
-from app.chat.store import SqlSessionStore
+from app.chat.session_templates import TemplateUse
+from app.chat.store import ChatSummary, SqlSessionStore
 from app.db import utcnow
 from app.errors import (
     AppError,
@@ -56,6 +64,7 @@ from app.llm.sessions import (
     TurnStarted,
 )
 from app.llm.store import SessionKey, SessionRecord, SessionSummary
+from app.llm.write_through import write_through
 
 CHAT_PROJECT = "chat"
 """Sessions made in the browser or over REST; game clients use their game's project."""
@@ -79,6 +88,14 @@ def _usage(result: ChatResult | TurnResult) -> dict[str, int] | None:
     return asdict(result.usage) if result.usage is not None else None
 
 
+def _cache_n(timings: Mapping[str, Any] | None) -> int | None:
+    """Prompt tokens llama.cpp reused from its KV cache, when its timings say."""
+    value = (timings or {}).get("cache_n")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    return None
+
+
 def chat_response(result: ChatResult) -> ChatResponse:
     return ChatResponse.model_validate(
         {
@@ -87,6 +104,7 @@ def chat_response(result: ChatResult) -> ChatResponse:
             "usage": _usage(result),
             "timings": dict(result.timings) if result.timings else None,
             "finish_reason": result.finish_reason,
+            "cache_n": _cache_n(result.timings),
         }
     )
 
@@ -99,38 +117,42 @@ def turn_response(result: TurnResult) -> SessionChatResponse:
             "model": result.model,
             "usage": _usage(result),
             "timings": dict(result.timings) if result.timings else None,
+            "cache_n": _cache_n(result.timings),
         }
     )
 
 
+Sessionmaker = async_sessionmaker[AsyncSession]
+
+
 async def chat_once(
-    *, client: LLMClient, gate: ConcurrencyGate, user: Principal, data: ChatRequest
+    *,
+    client: LLMClient,
+    gate: ConcurrencyGate,
+    sessionmaker: Sessionmaker,
+    user: Principal,
+    data: ChatRequest,
 ) -> ChatResponse:
-    messages = [message.model_dump() for message in data.messages]
+    messages = await one_shot_messages(sessionmaker, user, data)  # before the gate
     async with gate.acquire("chat", owner_of(user)):
         result = await client.chat(messages, generation_params(data))
     return chat_response(result)
 
 
 async def stream_chat_once(
-    *, client: LLMClient, gate: ConcurrencyGate, user: Principal, data: ChatRequest
+    *,
+    client: LLMClient,
+    gate: ConcurrencyGate,
+    sessionmaker: Sessionmaker,
+    user: Principal,
+    data: ChatRequest,
 ) -> AsyncGenerator[TextDelta | ChatResponse, None]:
-    messages = [message.model_dump() for message in data.messages]
+    messages = await one_shot_messages(sessionmaker, user, data)  # before the gate
     async with gate.acquire("chat", owner_of(user)):
         events = client.stream(messages, generation_params(data))
         async with contextlib.aclosing(events):
             async for event in events:
                 yield event if isinstance(event, TextDelta) else chat_response(event)
-
-
-def _turn_args(user: Principal, data: SessionChatRequest) -> dict[str, Any]:
-    session_id = data.session_id or uuid.uuid4().hex
-    return {
-        "key": session_key(user, session_id),
-        "user_message": data.message,
-        "system_prompt": data.system_prompt,
-        "params": generation_params(data),
-    }
 
 
 def _failed_in_session(exc: LLMError, session_id: str) -> AppError:
@@ -145,14 +167,21 @@ SessionTurnEvent = TurnStarted | TextDelta | SessionChatResponse
 
 async def _turn_events(
     events: AsyncGenerator[TurnEvent, None],
+    on_admitted: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> AsyncGenerator[SessionTurnEvent, None]:
-    """A turn's library events as the API sends them, errors mapped as documented."""
+    """A turn's library events as the API sends them, errors mapped as documented.
+
+    ``on_admitted`` runs once the turn is admitted (its question stored), before the
+    ``session`` event goes out, and finishes even if the client leaves meanwhile.
+    """
     started: TurnStarted | None = None
     async with contextlib.aclosing(events):
         try:
             async for event in events:
                 if isinstance(event, TurnStarted):
                     started = event
+                    if on_admitted is not None:
+                        await write_through(on_admitted())
                 yield turn_response(event) if isinstance(event, TurnResult) else event
         except SessionNotFound as exc:
             raise NotFound("Session not found") from exc
@@ -171,10 +200,30 @@ async def turn_answer(events: AsyncGenerator[SessionTurnEvent, None]) -> Session
     raise RuntimeError("the turn ended without an answer")  # pragma: no cover
 
 
-def stream_session_turn(
-    *, manager: SessionManager, user: Principal, data: SessionChatRequest
+async def stream_session_turn(
+    *,
+    manager: SessionManager,
+    store: SqlSessionStore,
+    sessionmaker: Sessionmaker,
+    user: Principal,
+    data: SessionChatRequest,
 ) -> AsyncGenerator[SessionTurnEvent, None]:
-    return _turn_events(manager.stream_turn(**_turn_args(user, data)))
+    """One session turn; a template is rendered first, before the turn asks the gate."""
+    key = session_key(user, data.session_id or uuid.uuid4().hex)
+    prompt = await session_prompt(
+        sessionmaker=sessionmaker, store=store, user=user, key=key, data=data
+    )
+
+    async def record() -> None:
+        await store.record_template(key, prompt.template)
+
+    turn = manager.stream_turn(
+        key, data.message, system_prompt=prompt.system_prompt, params=generation_params(data)
+    )
+    events = _turn_events(turn, record if prompt.records else None)
+    async with contextlib.aclosing(events):
+        async for event in events:
+            yield event
 
 
 async def _after_last_question(record: SessionRecord) -> int:
@@ -236,6 +285,7 @@ async def read_history(
     return SessionHistoryRead(
         session_id=session_id,
         system_prompt=record.system_prompt or None,
+        template=_template_read(stored.template),
         messages=[
             HistoryMessageRead(
                 id=message_id,
@@ -251,13 +301,23 @@ async def read_history(
     )
 
 
+def _template_read(use: TemplateUse | None) -> SessionTemplateRead | None:
+    if use is None:
+        return None
+    return SessionTemplateRead(
+        id=use.template_id, version=use.version, label=use.label, title=use.title
+    )
+
+
 def _summary_read(summary: SessionSummary) -> SessionSummaryRead:
+    template = summary.template if isinstance(summary, ChatSummary) else None
     return SessionSummaryRead(
         session_id=summary.key.session_id,
         title=summary.title,
         message_count=summary.message_count,
         created_at=summary.created_at,
         updated_at=summary.updated_at,
+        template=_template_read(template),
     )
 
 

@@ -9,9 +9,13 @@ Deleting hides a session (`deleted_at`): from then on no reader sees it, and a t
 names its id starts a new session, as for any unknown id. Within the undo window
 :meth:`SqlSessionStore.restore` brings it back; :meth:`SqlSessionStore.purge_deleted`
 removes hidden sessions for good once the window has passed.
+
+The prompt template a session runs is recorded on its row (:mod:`app.chat.session_templates`):
+:meth:`SqlSessionStore.record_template` writes it once a turn that names one is admitted, and
+histories and listings carry it.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
@@ -21,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from app.chat.models import ChatMessage, ChatSession
+from app.chat.session_templates import TemplateUse, template_titles, use_of
 from app.db import session_scope, utcnow
 from app.llm.store import (
     MessageStatus,
@@ -40,6 +45,14 @@ class StoredHistory:
 
     record: SessionRecord
     message_ids: tuple[int, ...]
+    template: TemplateUse | None = None
+
+
+@dataclass(frozen=True)
+class ChatSummary(SessionSummary):
+    """A listing entry with the prompt template the session runs, if any."""
+
+    template: TemplateUse | None = None
 
 
 @dataclass(frozen=True)
@@ -91,10 +104,18 @@ def _record(row: ChatSession) -> SessionRecord:
     )
 
 
-def _summary(row: ChatSession) -> SessionSummary:
+def _summary(row: ChatSession, titles: dict[int, str]) -> ChatSummary:
     """The listing entry: the owner's title when they gave one, else the first question."""
     summary = summarize(_record(row))
-    return summary if row.title is None else replace(summary, title=row.title)
+    title = summary.title if row.title is None else row.title
+    return ChatSummary(
+        key=summary.key,
+        title=title,
+        message_count=summary.message_count,
+        created_at=summary.created_at,
+        updated_at=summary.updated_at,
+        template=use_of(row, titles),
+    )
 
 
 def _like_pattern(text: str) -> str:
@@ -226,7 +247,9 @@ class SqlSessionStore:
                     ChatSession.title.ilike(pattern, escape="\\") | in_messages
                 )
             rows = (await session.execute(select_rows)).scalars().all()
-            return [_summary(row) for row in rows]
+            titles = await template_titles(session, rows)
+            summaries: list[SessionSummary] = [_summary(row, titles) for row in rows]
+            return summaries
 
     async def history(self, key: SessionKey) -> StoredHistory | None:
         """The visible session with its messages' ids (what a client edits by)."""
@@ -234,12 +257,35 @@ class SqlSessionStore:
             row = await self._find(session, key)
             if row is None:
                 return None
-            return StoredHistory(_record(row), tuple(m.id for m in row.messages))
+            template = use_of(row, await template_titles(session, [row]))
+            return StoredHistory(_record(row), tuple(m.id for m in row.messages), template)
 
-    async def summary(self, key: SessionKey) -> SessionSummary | None:
+    async def summary(self, key: SessionKey) -> ChatSummary | None:
         async with session_scope(self._sessionmaker) as session:
             row = await self._find(session, key)
-            return None if row is None else _summary(row)
+            return None if row is None else _summary(row, await template_titles(session, [row]))
+
+    async def recorded_template(self, key: SessionKey) -> TemplateUse | None:
+        """The template the visible session records, without reading its messages."""
+        async with session_scope(self._sessionmaker) as session:
+            row = (await session.execute(select(ChatSession).where(*_visible(key)))).scalar()
+            return None if row is None else use_of(row)
+
+    async def record_template(self, key: SessionKey, use: TemplateUse | None) -> None:
+        """Record the template the session's system prompt now comes from (``None``: plain
+        text); ``updated_at`` stays, as the turn that changed it set it."""
+        values = {
+            "template_id": use.template_id if use else None,
+            "template_version": use.version if use else None,
+            "template_label": use.label if use else None,
+            "template_variables": use.variables if use else None,
+            "updated_at": ChatSession.updated_at,
+        }
+        where = _where(key)
+        if use is None:  # the usual plain-prompt turn finds nothing to clear and writes nothing
+            where = (*where, ChatSession.template_id.is_not(None))
+        async with session_scope(self._sessionmaker) as session:
+            await session.execute(update(ChatSession).where(*where).values(**values))
 
     async def place_of(self, key: SessionKey, message_id: int) -> MessagePlace | None:
         """Where message ``message_id`` stands in the visible session, or ``None``."""
@@ -257,7 +303,7 @@ class SqlSessionStore:
                 index=(await session.execute(before)).scalar_one(), role=message.role
             )
 
-    async def rename(self, key: SessionKey, title: str) -> SessionSummary | None:
+    async def rename(self, key: SessionKey, title: str) -> ChatSummary | None:
         """Give the visible session a title; its place in the list (``updated_at``) stays."""
         async with session_scope(self._sessionmaker) as session:
             named = (
@@ -269,7 +315,7 @@ class SqlSessionStore:
                 return None
         return await self.summary(key)
 
-    async def restore(self, key: SessionKey, *, deleted_since: datetime) -> SessionSummary | None:
+    async def restore(self, key: SessionKey, *, deleted_since: datetime) -> ChatSummary | None:
         """Show a session hidden at or after ``deleted_since`` again; ``None`` if there is none."""
         async with session_scope(self._sessionmaker) as session:
             shown = (

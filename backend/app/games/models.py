@@ -13,7 +13,9 @@ class GameResult(Base):
 
     `payload` is the JSON text as received (ranking reads it later); `template` is the system
     prompt the session was using when the result came, so a result stays attributable after
-    the session's template changes.
+    the session's template changes; `template_id` / `template_version` name the portal
+    template version it was rendered from, when it was one (no foreign key: templates are
+    archived, never deleted).
     """
 
     __tablename__ = "game_result"
@@ -27,5 +29,7 @@ class GameResult(Base):
     owner: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[str] = mapped_column(String(128))
     template: Mapped[str | None] = mapped_column(Text)
+    template_id: Mapped[int | None]
+    template_version: Mapped[int | None]
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -100,6 +100,12 @@ class GameResultRead(BaseModel):
     session_id: str
     owner: str = Field(description="The user id whose key sent it, or `mqtt:<project>`")
     template: str | None = Field(description="The session's system prompt when the result came")
+    template_id: int | None = Field(
+        default=None, description="The portal template it was rendered from, if it was"
+    )
+    template_version: int | None = Field(
+        default=None, description="That template's version (a label is resolved once)"
+    )
     payload: Any = Field(description="The result's JSON, as the client sent it")
     received_at: UtcDatetime
 

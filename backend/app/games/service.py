@@ -75,6 +75,8 @@ async def record_result(
     session_id: str,
     template: str | None,
     payload: dict[str, Any],
+    template_id: int | None = None,
+    template_version: int | None = None,
 ) -> GameResult:
     """Keep one game result as it was sent (JSON text), with the template in use then."""
     result = GameResult(
@@ -82,6 +84,8 @@ async def record_result(
         owner=owner,
         session_id=session_id,
         template=template,
+        template_id=template_id,
+        template_version=template_version,
         # ASCII escapes keep any NUL inside the client's strings storable in PostgreSQL text.
         payload=json.dumps(payload, ensure_ascii=True),
     )
@@ -104,6 +108,8 @@ class ResultStore:
         session_id: str,
         template: str | None,
         payload: dict[str, Any],
+        template_id: int | None = None,
+        template_version: int | None = None,
     ) -> None:
         async with session_scope(self._sessionmaker) as session:
             await record_result(
@@ -112,6 +118,8 @@ class ResultStore:
                 owner=owner,
                 session_id=session_id,
                 template=template,
+                template_id=template_id,
+                template_version=template_version,
                 payload=payload,
             )
 

@@ -25,7 +25,9 @@ same lock and the same slot, and drops the replaced messages only when it is adm
 the write that stores its question; a refused one changes nothing.
 
 The system prompt is set when a session is created. Passing a different one on a later
-turn replaces it for the session (the newest template wins); passing ``None`` keeps it.
+turn replaces it for the session (the newest template wins); passing ``None`` keeps it, and a
+session that turn creates then gets ``new_session_prompt`` (a game project's default): the
+turn reads the session anyway, under its lock, so the caller need not read it first.
 
 Each edge names its gate lane (``chat`` for HTTP, ``game`` for the MQTT bridge), so one
 kind of traffic cannot starve the other. The process's manager is built by
@@ -36,14 +38,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import Any
 
 from .client import LLMClient
-from .errors import LLMUnavailable
 from .limits import ConcurrencyGate, Lane
-from .results import ChatMessage, ChatResult, GenerationParams, StreamEvent, TextDelta, Usage
+from .results import ChatMessage, GenerationParams, StreamEvent, TextDelta
 from .rewind import Kept, Rewind, SessionNotFound, kept_history
 from .settings import LLMSettings
 from .store import (
@@ -59,6 +59,7 @@ from .store import (
 )
 from .tokens import TokenCounter
 from .trimming import history_budget, trim_history
+from .turns import TurnEvent, TurnResult, TurnStarted, answer_message, ended_early, turn_result
 from .write_through import write_through
 
 __all__ = [
@@ -82,36 +83,17 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TurnStarted:
-    """The first event of an admitted turn: the user's message is stored.
-
-    ``created`` says that this turn created the session (its id was new).
-    """
-
-    session_id: str
-    created: bool
-
-
-@dataclass(frozen=True)
-class TurnResult:
-    """The outcome of one turn; the last event of :meth:`SessionManager.stream_turn`."""
-
-    session_id: str
-    response: str
-    usage: Usage | None
-    timings: Mapping[str, Any] | None
-    model: str
-
-
-TurnEvent = TurnStarted | TextDelta | TurnResult
-"""What :meth:`SessionManager.stream_turn` yields, in this order: one :class:`TurnStarted`,
-the :class:`TextDelta` s, one :class:`TurnResult`."""
-
-
 def _sent(message: StoredMessage) -> bool:
     """Whether a stored message goes upstream: an empty answer reads as "nothing to say"."""
     return message.role == "user" or bool(message.content)
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """The system prompt a turn was given, and the one for a session it creates."""
+
+    system_prompt: str | None
+    new_session: str | None
 
 
 @dataclass(frozen=True)
@@ -125,6 +107,8 @@ class _Counted:
 class _Prompt:
     messages: list[ChatMessage]
     user_tokens: int
+    stored_system: str | None
+    """The system prompt the turn's first write stores (``None``: the session keeps its own)."""
 
 
 class SessionManager:
@@ -161,6 +145,7 @@ class SessionManager:
         params: GenerationParams | None = None,
         lane: Lane = "chat",
         holder: str | None = None,
+        new_session_prompt: str | None = None,
     ) -> TurnResult:
         """Send ``user_message`` in the session and return the (stored) answer.
 
@@ -168,13 +153,19 @@ class SessionManager:
         :meth:`stream_turn`, and a turn cut short stores what it has.
         """
         events = self.stream_turn(
-            key, user_message, system_prompt=system_prompt, params=params, lane=lane, holder=holder
+            key,
+            user_message,
+            system_prompt=system_prompt,
+            params=params,
+            lane=lane,
+            holder=holder,
+            new_session_prompt=new_session_prompt,
         )
         async with contextlib.aclosing(events):
             async for event in events:
                 if isinstance(event, TurnResult):
                     return event
-        raise _ended_early()  # pragma: no cover - stream_turn always ends with a result
+        raise ended_early()  # pragma: no cover - stream_turn always ends with a result
 
     def stream_turn(
         self,
@@ -185,18 +176,26 @@ class SessionManager:
         params: GenerationParams | None = None,
         lane: Lane = "chat",
         holder: str | None = None,
+        new_session_prompt: str | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         """Run one turn: :class:`TurnStarted`, the :class:`TextDelta` s, :class:`TurnResult`.
 
         The turn takes a slot of ``lane``, counted against ``holder``'s per-user cap (default:
         the session's owner; a shared owner such as a game's keyless players names each one).
+        With ``system_prompt`` ``None``, a session this turn creates gets ``new_session_prompt``.
 
         An error before :class:`TurnStarted` stores nothing. Closing the generator (or
         cancelling its task) after it cancels the upstream generation and stores the text
         so far as ``stopped``; an upstream error after it stores it as ``failed``.
         """
         return self._stream(
-            key, user_message, system_prompt=system_prompt, params=params, lane=lane, holder=holder
+            key,
+            user_message,
+            system_prompt=system_prompt,
+            params=params,
+            lane=lane,
+            holder=holder,
+            new_session_prompt=new_session_prompt,
         )
 
     def stream_rewrite(
@@ -228,22 +227,25 @@ class SessionManager:
         lane: Lane,
         holder: str | None = None,
         rewind: Rewind | None = None,
+        new_session_prompt: str | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         async with self._locks.lock(key):
             kept: Kept | None = None
             if rewind is not None:  # checked before waiting for capacity
                 kept = await kept_history(self._store, key, rewind, user_message)
             async with self._slot(lane, holder or key.owner):
-                prompt = await self._prepare(key, user_message, system_prompt, params, kept)
+                ask = _Ask(system_prompt, new_session_prompt)
+                prompt = await self._prepare(key, user_message, ask, params, kept)
                 upstream = self._client.stream(prompt.messages, params)
                 async with contextlib.aclosing(upstream):
                     event = await anext(upstream, None)  # the upstream accepted: admitted
                     if event is None:  # pragma: no cover - the client always ends with one
-                        raise _ended_early()
+                        raise ended_early()
                     user = None
                     if user_message is not None:
                         user = StoredMessage("user", user_message, prompt.user_tokens)
-                    created = await write_through(self._start(key, user, system_prompt, kept))
+                    start = self._start(key, user, prompt.stored_system, kept)
+                    created = await write_through(start)
                     parts: list[str] = []
                     try:
                         yield TurnStarted(key.session_id, created)
@@ -252,12 +254,12 @@ class SessionManager:
                             yield event
                             event = await anext(upstream, None)
                         if event is None:  # pragma: no cover - the client always ends with one
-                            raise _ended_early()
+                            raise ended_early()
                     except BaseException as exc:
                         await self._store_partial(key, upstream, "".join(parts), exc)
                         raise
-                    await write_through(self._store.append_message(key, _answer(event)))
-        yield _turn_result(key, event)
+                    await write_through(self._store.append_message(key, answer_message(event)))
+        yield turn_result(key, event)
 
     async def _start(
         self,
@@ -320,15 +322,17 @@ class SessionManager:
         return result.response
 
     async def _history(
-        self, key: SessionKey, system_prompt: str | None
-    ) -> tuple[str, list[StoredMessage]]:
-        """The system prompt this turn uses and the stored messages to send; writes nothing."""
+        self, key: SessionKey, ask: _Ask
+    ) -> tuple[str, list[StoredMessage], str | None]:
+        """The system prompt this turn sends, the stored messages to send, and the system
+        prompt its first write stores (``None``: keep the session's); writes nothing."""
         record = await self._store.get(key)
         if record is None:
-            return system_prompt or "", []
-        if system_prompt is None:
-            system_prompt = record.system_prompt
-        return system_prompt, list(record.messages)
+            stored = ask.system_prompt if ask.system_prompt is not None else ask.new_session
+            return stored or "", [], stored
+        if ask.system_prompt is None:
+            return record.system_prompt, list(record.messages), None
+        return ask.system_prompt, list(record.messages), ask.system_prompt
 
     async def _count(self, message: StoredMessage) -> _Counted:
         tokens = message.token_count
@@ -349,14 +353,14 @@ class SessionManager:
         self,
         key: SessionKey,
         user_message: str | None,
-        system_prompt: str | None,
+        ask: _Ask,
         params: GenerationParams | None,
         kept: Kept | None,
     ) -> _Prompt:
         if kept is None:
-            system, stored = await self._history(key, system_prompt)
+            system, stored, stored_system = await self._history(key, ask)
         else:
-            system, stored = kept.system_prompt, list(kept.messages)
+            system, stored, stored_system = kept.system_prompt, list(kept.messages), None
         if user_message is None:  # answer the kept history's last question again
             question = stored.pop()
             user = await self._count(question)
@@ -373,23 +377,4 @@ class SessionManager:
         if system:
             messages.append({"role": "system", "content": system})
         messages.extend({"role": m.role, "content": m.content} for m in kept_turns)
-        return _Prompt(messages, user.tokens)
-
-
-def _ended_early() -> LLMUnavailable:
-    return LLMUnavailable("The model stopped answering midway — try again")
-
-
-def _answer(result: ChatResult) -> StoredMessage:
-    tokens = result.usage.completion_tokens if result.usage else None
-    return StoredMessage("assistant", result.text, tokens)
-
-
-def _turn_result(key: SessionKey, result: ChatResult) -> TurnResult:
-    return TurnResult(
-        session_id=key.session_id,
-        response=result.text,
-        usage=result.usage,
-        timings=result.timings,
-        model=result.model,
-    )
+        return _Prompt(messages, user.tokens, stored_system)

@@ -42,6 +42,8 @@ MAX_MESSAGE_CHARS = 32_000
 MAX_SYSTEM_PROMPT_CHARS = 32_000
 MAX_REQUEST_ID_CHARS = 128
 MAX_TOPIC_CHARS = 512
+MAX_VARIABLES = 50
+MAX_LABEL_CHARS = 40
 _MS_THRESHOLD = 1e11  # epoch seconds pass 1e11 in the year 5138; above it, milliseconds
 
 ReplyFormat = Literal["text", "json"]
@@ -69,6 +71,11 @@ SessionId = Annotated[str, AfterValidator(check_session_id)]
 PromptText = Annotated[str, Field(max_length=MAX_SYSTEM_PROMPT_CHARS), AfterValidator(_storable)]
 ShortText = Annotated[str, Field(min_length=1, max_length=MAX_REQUEST_ID_CHARS)]
 RequestId = int | float | ShortText  # echoed as sent: clients use counters, clocks or UUIDs
+VariableValue = bool | int | float | PromptText
+Variables = Annotated[
+    dict[Annotated[str, Field(max_length=64)], VariableValue], Field(max_length=MAX_VARIABLES)
+]
+"""Values of a portal template's variables, by name (checked when the template is rendered)."""
 
 
 class _Payload(BaseModel):
@@ -82,7 +89,8 @@ class _Payload(BaseModel):
 class TemplateText(_Payload):
     """A template as the browser game sends it; ``content`` is the prompt text.
 
-    Without ``content`` it is a reference to a portal template (``id`` + ``version``).
+    Without ``content`` it is a reference to a portal template: ``id`` with ``version``, a
+    ``label``, or neither (the latest), filled with ``variables`` (here or beside it).
     """
 
     content: PromptText | None = None
@@ -90,6 +98,8 @@ class TemplateText(_Payload):
     version: int | float | ShortText | None = None
     user_id: int | ShortText | None = None
     id: int | ShortText | None = None
+    label: Annotated[str, Field(max_length=MAX_LABEL_CHARS)] | None = None
+    variables: Variables | None = None
 
 
 TemplateField = PromptText | TemplateText | None
@@ -139,6 +149,7 @@ class UserInputRequest(_Common, _Sampling):
     ]
     reply_topic: str | None = None
     template: TemplateField = None
+    variables: Variables | None = None
     system_prompt: PromptText | None = None
     stream: bool = False
     format: ReplyFormat | None = None
@@ -162,6 +173,7 @@ class StateRequest(_Common, _Sampling):
     session_id: SessionId
     system_prompt: PromptText | None = None
     prompt_template: TemplateField = None
+    variables: Variables | None = None
     state: dict[str, Any] = Field(default_factory=dict)
 
     def explicit_prompt(self) -> str | None:
@@ -175,6 +187,7 @@ class TemplateRequest(_Common):
     template: TemplateField = None
     system_prompt: TemplateField = None
     prompt_template: TemplateField = None
+    variables: Variables | None = None
     reset: bool = True
 
     def chosen(self) -> TemplateText | str | None:
@@ -211,7 +224,7 @@ CONTROL_KEYS = frozenset(
         "sessionId", "session_id", "apiKey", "api_key", "requestId", "request_id",
         "clientId", "client_id", "expiresAt", "expires_at", "replyTopic", "reply_topic",
         "systemPrompt", "system_prompt", "temperature", "topP", "top_p", "maxTokens",
-        "max_tokens", "stream", "format",
+        "max_tokens", "stream", "format", "variables",
     }
 )  # fmt: skip
 """Keys of a state payload that steer the bridge; the rest is the game state itself.

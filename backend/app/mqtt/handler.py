@@ -8,9 +8,10 @@ reads it at once (:mod:`app.mqtt.intake`), and runs the jobs it returns with
    project for keyless clients, or a refusal (:class:`NotServed`). The session is
    ``SessionKey(owner, project, session id)``, so a user's session is only ever reached
    with that user's key, and two players never share one;
-2. picks the system prompt: the request's own (which then stays the session's), else the
-   session's template, else what its stored history was started with, else the project's
-   default (:class:`~app.mqtt.projects.PromptSource`);
+2. picks the system prompt (:mod:`app.mqtt.prompts`): the request's own (which then stays
+   the session's), a portal template it names (rendered by a
+   :class:`~app.mqtt.prompts.TemplateResolver`), else the session's template, else what its
+   stored history was started with, else the project's default;
 3. runs the turn through the same :class:`~app.llm.SessionManager` as the HTTP API, in the
    gate's ``game`` lane, and publishes the answer (text or JSON, streamed or whole), the
    hint, or an error reply. Failures never go silent and are never stored as an answer:
@@ -23,21 +24,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any, NoReturn
+from typing import Any
 
 from app.llm.errors import LLMError
 from app.llm.results import TextDelta
 from app.llm.sessions import SessionManager, TurnResult
 from app.llm.store import SessionKey
 from app.mqtt import replies
-from app.mqtt.contract import (
-    ResultReport,
-    StateRequest,
-    TemplateRequest,
-    TemplateText,
-    UserInputRequest,
-    template_content,
-)
+from app.mqtt.contract import ResultReport, StateRequest, TemplateRequest, UserInputRequest
 from app.mqtt.intake import UNVERIFIED_OWNER, Intake, api_key_of
 from app.mqtt.maze import HintError, StuckDetector
 from app.mqtt.messages import (
@@ -59,10 +53,10 @@ from app.mqtt.owners import (
     slot_holder,
 )
 from app.mqtt.projects import PromptSource
+from app.mqtt.prompts import NoPortalTemplates, SessionPrompts, TemplateRefused, TemplateResolver
 from app.mqtt.replies import ReplyTarget
 from app.mqtt.settings import MqttSettings
 from app.mqtt.states import read_action, state_message
-from app.mqtt.templates import SessionTemplates
 
 __all__ = [
     "GameHandler",
@@ -70,6 +64,7 @@ __all__ = [
     "NotServed",
     "OwnerPolicy",
     "ResultSink",
+    "TemplateResolver",
     "state_message",
 ]
 
@@ -100,9 +95,10 @@ class GameHandler:
         settings: MqttSettings,
         results: ResultSink | None = None,
         events: EventSink | None = None,
+        templates: TemplateResolver | None = None,
     ) -> None:
         self._sessions = sessions
-        self._prompts = prompts
+        self._prompts = SessionPrompts(sessions, prompts, templates or NoPortalTemplates())
         self._owners = owners
         self._settings = settings
         self._results = results
@@ -112,7 +108,6 @@ class GameHandler:
         if missing := [p for p in settings.projects if p not in known]:
             logger.warning("not serving %s: no default prompt for them", ", ".join(missing))
         self._intake = Intake(settings, self._projects, events)
-        self._templates = SessionTemplates()
         self._stuck = StuckDetector()
 
     @property
@@ -155,7 +150,7 @@ class GameHandler:
         key = SessionKey(owner=owner, project=job.project, session_id=job.session_id)
         try:
             await self._do(job, key, publisher)
-        except _Refused as exc:
+        except (_Refused, TemplateRefused) as exc:
             await self._fail(job, owner, publisher, exc.code, exc.message)
         except LLMError as exc:
             logger.warning("%s for session %s: %s", job.kind, job.session_id, exc.log_message)
@@ -185,7 +180,9 @@ class GameHandler:
     async def _user_input(self, job: Job, key: SessionKey, publisher: Publisher) -> None:
         request: UserInputRequest = job.request
         target = self._answer_target(job, request)
-        system = await self._system_prompt(key, request.explicit_prompt(), request.template)
+        system = await self._prompts.for_turn(
+            key, request.explicit_prompt(), request.template, request.variables
+        )
         self._emit("request", key, {"message": request.message, "requestId": request.request_id})
         events = self._sessions.stream_turn(
             key,
@@ -194,6 +191,7 @@ class GameHandler:
             params=request.params(),
             lane="game",
             holder=slot_holder(key.owner, key.session_id),
+            new_session_prompt=self._prompts.new_session(key),
         )
         seq = 0
         result: TurnResult | None = None
@@ -214,7 +212,9 @@ class GameHandler:
     async def _state(self, job: Job, key: SessionKey, publisher: Publisher) -> None:
         request: StateRequest = job.request
         target = self._hint_target(job)
-        system = await self._system_prompt(key, request.explicit_prompt(), request.prompt_template)
+        system = await self._prompts.for_turn(
+            key, request.explicit_prompt(), request.prompt_template, request.variables
+        )
         stuck = self._stuck.seen(_stuck_key(key), request.state)
         self._emit("state", key, {"state": request.state, "stuck": stuck})
         try:
@@ -228,6 +228,7 @@ class GameHandler:
             params=request.params(),
             lane="game",
             holder=slot_holder(key.owner, key.session_id),
+            new_session_prompt=self._prompts.new_session(key),
         )
         try:
             action = read_action(key.project, result.response, request.state)
@@ -240,17 +241,17 @@ class GameHandler:
         self._emit("hint", key, {**action, "requestId": request.request_id})
 
     async def _template(self, request: TemplateRequest, key: SessionKey) -> None:
-        chosen = request.chosen()
-        text = template_content(chosen)
-        if not text:
-            _refuse_template(chosen)
+        chosen = await self._prompts.for_template_message(key, request)  # refused: no reset
         if request.reset:
             await self._sessions.delete(key)
             self._stuck.forget(_stuck_key(key))
-        self._templates.set(key, text)
-        about: dict[str, Any] = {"reset": request.reset, "chars": len(text)}
-        if isinstance(chosen, TemplateText):
-            about |= {"title": chosen.title, "version": chosen.version}
+        self._prompts.choose(key, chosen)
+        about: dict[str, Any] = {"reset": request.reset, "chars": len(chosen.text)}
+        asked = request.chosen()
+        if chosen.template_id is not None:
+            about |= {"template_id": chosen.template_id, "version": chosen.version}
+        elif not isinstance(asked, str) and asked is not None:
+            about |= {"title": asked.title, "version": asked.version}
         logger.info("template set for session %s (reset: %s)", key.session_id, request.reset)
         self._emit("template", key, about)
 
@@ -261,48 +262,23 @@ class GameHandler:
 
     async def _delete(self, key: SessionKey) -> None:
         deleted = await self._sessions.delete(key)
-        self._templates.forget(key)
+        self._prompts.forget(key)
         self._stuck.forget(_stuck_key(key))
         self._emit("delete", key, {"existed": deleted})
 
     async def _result(self, request: ResultReport, key: SessionKey) -> None:
-        template = await self._template_in_use(key)
+        template = await self._prompts.in_use(key)
         if self._results is not None:
             await self._results.store(
                 project=key.project,
                 owner=key.owner,
                 session_id=key.session_id,
-                template=template,
+                template=template.text,
+                template_id=template.template_id,
+                template_version=template.version,
                 payload=request.payload,
             )
         self._emit("result", key, request.payload)
-
-    # ── prompts ──────────────────────────────────────────────────────────────────────────
-
-    async def _system_prompt(
-        self, key: SessionKey, explicit: str | None, template: Any
-    ) -> str | None:
-        """The prompt for this turn; ``None`` keeps the one the stored session has."""
-        if explicit:
-            self._templates.set(key, explicit)  # the newest template wins for the session
-            return explicit
-        if isinstance(template, TemplateText) and not template.content and template.id is not None:
-            _refuse_template(template)  # a portal reference: not served here yet
-        chosen = self._templates.get(key)
-        if chosen is not None:
-            return chosen
-        if await self._sessions.history(key) is not None:
-            return None
-        return self._prompts.default_prompt(key.project)
-
-    async def _template_in_use(self, key: SessionKey) -> str:
-        chosen = self._templates.get(key)
-        if chosen is not None:
-            return chosen
-        record = await self._sessions.history(key)
-        if record is not None and record.system_prompt:
-            return record.system_prompt
-        return self._prompts.default_prompt(key.project)
 
     # ── replies ──────────────────────────────────────────────────────────────────────────
 
@@ -380,15 +356,3 @@ class GameHandler:
 
 def _stuck_key(key: SessionKey) -> str:
     return f"{key.owner}\x1f{key.project}\x1f{key.session_id}"
-
-
-def _refuse_template(chosen: TemplateText | str | None) -> NoReturn:
-    if isinstance(chosen, TemplateText) and chosen.id is not None:
-        raise _Refused(
-            "unknown_template",
-            "Portal template references are not served over MQTT yet — send the template text",
-        )
-    raise _Refused(
-        "invalid_request",
-        "Send the template text in template, system_prompt or prompt_template",
-    )

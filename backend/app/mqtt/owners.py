@@ -67,7 +67,10 @@ class ResultSink(Protocol):
         owner: str,
         session_id: str,
         template: str | None,
+        template_id: int | None,
+        template_version: int | None,
         payload: dict[str, Any],
     ) -> None:
-        """Keep one game result, raw as received, with the template text in use."""
+        """Keep one game result, raw as received, with the template text in use and the
+        portal template version it was rendered from (``None`` for plain text)."""
         ...

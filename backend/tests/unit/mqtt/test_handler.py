@@ -395,6 +395,8 @@ class TestResult:
                 "owner": "mqtt:maze",
                 "session_id": "s1",
                 "template": "Go left.",
+                "template_id": None,
+                "template_version": None,
                 "payload": {"score": 42, "won": True, "steps": 17},
             }
         ]

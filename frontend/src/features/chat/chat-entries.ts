@@ -18,6 +18,15 @@ export interface ChatEntry {
   status: EntryStatus;
   /** Why a failed answer failed, in plain words. */
   error?: string;
+  /** An answer's numbers, from the turn's `done` event (the store does not keep them). */
+  stats?: AnswerStats;
+}
+
+export interface AnswerStats {
+  /** Tokens the answer took. */
+  tokens?: number | undefined;
+  /** Prompt tokens the model server found already in its KV cache. */
+  cacheN?: number | undefined;
 }
 
 /** Why nothing was sent; `offline` when the model was down (a Retry makes sense later). */
@@ -57,6 +66,27 @@ export function storedEntry(item: HistoryMessageRead, key = newKey()): ChatEntry
   return entry;
 }
 
+/** The numbers of a finished turn worth showing with its answer; nothing when there are none. */
+export function answerStats(done: {
+  usage?: { completion_tokens: number } | null;
+  cache_n?: number | null;
+}): { stats?: AnswerStats } {
+  const stats: AnswerStats = {};
+  if (done.usage) stats.tokens = done.usage.completion_tokens;
+  if (typeof done.cache_n === "number") stats.cacheN = done.cache_n;
+  return Object.keys(stats).length > 0 ? { stats } : {};
+}
+
+/** "42 tokens · 118 prompt tokens cached", or nothing. */
+export function statsText(stats: AnswerStats | undefined): string | undefined {
+  if (!stats) return undefined;
+  const parts: string[] = [];
+  if (stats.tokens !== undefined)
+    parts.push(`${stats.tokens} ${stats.tokens === 1 ? "token" : "tokens"}`);
+  if (stats.cacheN !== undefined) parts.push(`${stats.cacheN} prompt tokens cached`);
+  return parts.length > 0 ? parts.join(" · ") : undefined;
+}
+
 /** The conversation without its system prompt (shown apart). */
 export const visible = (items: HistoryMessageRead[]) =>
   items.filter((item) => item.role !== "system");
@@ -73,6 +103,7 @@ export function mergeStored(local: ChatEntry[], stored: HistoryMessageRead[]): C
   return stored.map((item, index) => {
     const mine = local[index] as ChatEntry;
     const next = storedEntry(item, mine.key);
+    if (mine.stats && next.role === "assistant") next.stats = mine.stats;
     return next.status === "failed" && mine.error ? { ...next, error: mine.error } : next;
   });
 }

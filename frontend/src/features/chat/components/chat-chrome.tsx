@@ -1,10 +1,10 @@
 /**
  * The parts around the conversation: its header (the chats drawer button on phones, the
- * title, New chat), the system prompt, "chat not found", and the message box with Send/Stop.
+ * title, New chat), a stored chat's system prompt, "chat not found", and the message box with
+ * Send/Stop.
  */
 import type { MouseEvent, Ref } from "react";
 import { Button } from "@/components/ui/button";
-import { TextAreaField } from "@/components/ui/text-field";
 import { ChatInput } from "./chat-input";
 import { chatHref, inPage } from "./session-list";
 
@@ -60,30 +60,8 @@ export function ChatNotFound({ onNewChat }: { onNewChat: () => void }) {
   );
 }
 
-interface SystemPromptProps {
-  /** A new chat can set one; a stored chat shows the one it has. */
-  editable: boolean;
-  value: string;
-  onChange: (value: string) => void;
-}
-
-export function SystemPrompt({ editable, value, onChange }: SystemPromptProps) {
-  if (editable) {
-    return (
-      <details className="chat-system">
-        <summary>System prompt (optional)</summary>
-        <TextAreaField
-          label="System prompt"
-          className="system-prompt"
-          rows={2}
-          placeholder="How the assistant should behave in this chat"
-          hint="Used for a new chat only."
-          value={value}
-          onChange={(event) => onChange(event.target.value)}
-        />
-      </details>
-    );
-  }
+/** A stored chat's system prompt, read-only (a new chat sets one in `ChatSetup`). */
+export function SystemPrompt({ value }: { value: string }) {
   if (!value) return null;
   return (
     <p className="chat-system-view">

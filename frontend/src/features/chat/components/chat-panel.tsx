@@ -4,13 +4,15 @@ import type { SessionSummaryRead } from "@/api/client";
 import { ApiError } from "@/api/http";
 import { Alert } from "@/components/ui/alert";
 import { chatKeys, useDeleteSession, useLlmHealth, useRestoreSession, useSessions } from "../api";
-import { type TurnOutcome, useChat } from "../hooks/use-chat";
+import { type TurnOutcome, type TurnTemplate, useChat } from "../hooks/use-chat";
 import { useElapsedSeconds } from "../hooks/use-elapsed-seconds";
 import { chatLaneBusy, llmState } from "../llm-state";
+import { NO_TEMPLATE, type TemplateChoice, templateStart } from "../template-choice";
 import { ChatHeader, ChatNotFound, Composer, SystemPrompt } from "./chat-chrome";
 import { ChatNoticeBanner } from "./llm-offline-notice";
 import { MessageList } from "./message-list";
 import { SessionList } from "./session-list";
+import { ChatSetup, SessionTemplate, useChoiceVariables } from "./template-picker";
 import { UndoToast } from "./undo-toast";
 import "../chat.css";
 
@@ -67,6 +69,9 @@ export function ChatPanel({
     onSessionStarted: (id) => navigate(id, { replace: true }),
   });
   const [draft, setDraft] = useState("");
+  const [choice, setChoice] = useState<TemplateChoice>(NO_TEMPLATE);
+  const [triedTemplate, setTriedTemplate] = useState(false);
+  const choiceVariables = useChoiceVariables(choice);
   const [drawerOpen, setDrawerOpen] = useState(false);
   const [deleted, setDeleted] = useState<Deleted | null>(null);
   const remove = useDeleteSession();
@@ -93,11 +98,25 @@ export function ChatPanel({
     return true;
   };
 
+  const isNew = chat.sessionId === undefined && chat.messages.length === 0;
+  const opening =
+    isNew && choice.templateId !== null
+      ? templateStart({ ...choice, templateId: choice.templateId }, choiceVariables.specs)
+      : undefined;
+
   /** Send `text`; `retry` tries even while health says the model is away (it may be back). */
   const submit = (text: string, retry = false) => {
     if (!text.trim() || chat.isStreaming || (offline && !retry)) return;
+    // A new chat from a template needs its variables first (the fields say which).
+    if (opening && !opening.ok) {
+      setTriedTemplate(true);
+      return;
+    }
+    const start: TurnTemplate | undefined = opening?.ok
+      ? { template: opening.template, variables: opening.variables }
+      : undefined;
     setDraft("");
-    void chat.send(text).then((outcome) => {
+    void chat.send(text, start).then((outcome) => {
       // Not stored (refused, or stopped before the server took it): the text goes back.
       if (refused(outcome, null)) setDraft((current) => current || text);
     });
@@ -115,7 +134,11 @@ export function ChatPanel({
 
   const open = (id: string | undefined) => {
     setDrawerOpen(false);
-    if (id === undefined) chat.newChat();
+    setTriedTemplate(false);
+    if (id === undefined) {
+      chat.newChat();
+      setChoice(NO_TEMPLATE);
+    }
     navigate(id, { replace: false });
   };
 
@@ -159,7 +182,6 @@ export function ChatPanel({
   const title = chat.sessionId
     ? (sessions.data?.find((item) => item.session_id === chat.sessionId)?.title ?? "Chat")
     : "New chat";
-  const isNew = chat.sessionId === undefined && chat.messages.length === 0;
   const notice = chat.notice;
 
   return (
@@ -203,11 +225,23 @@ export function ChatPanel({
           <ChatNotFound onNewChat={() => open(undefined)} />
         ) : (
           <>
-            <SystemPrompt
-              editable={isNew}
-              value={chat.systemPrompt}
-              onChange={chat.setSystemPrompt}
-            />
+            {isNew ? (
+              <ChatSetup
+                choice={choice}
+                onChoiceChange={setChoice}
+                specs={choiceVariables.specs}
+                specsError={choiceVariables.error}
+                errors={triedTemplate && opening && !opening.ok ? opening.errors : {}}
+                systemPrompt={chat.systemPrompt}
+                onSystemPromptChange={chat.setSystemPrompt}
+                disabled={chat.isStreaming || chat.isLoading}
+              />
+            ) : (
+              <>
+                {chat.template ? <SessionTemplate template={chat.template} /> : null}
+                <SystemPrompt value={chat.systemPrompt} />
+              </>
+            )}
             {chat.loadError ? <Alert>{chat.loadError}</Alert> : null}
             {chat.isLoading ? <p className="muted chat-loading">Loading conversation…</p> : null}
             <MessageList

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { useCopyToClipboard } from "@/lib/use-copy-to-clipboard";
+import { statsText } from "../chat-entries";
 import type { ActiveTurn, ChatEntry } from "../hooks/use-chat";
 import { Markdown } from "./markdown";
 import { WaitingIndicator } from "./waiting-indicator";
@@ -53,6 +54,9 @@ export function MessageItem({ message, turn, queued, onRegenerate, onEdit }: Mes
           {streaming ? <span className="cursor" aria-hidden="true" /> : null}
         </div>
       )}
+      {message.role === "assistant" && statsText(message.stats) ? (
+        <p className="chat-message-stats">{statsText(message.stats)}</p>
+      ) : null}
       {message.status === "stopped" ? (
         <p className="chat-message-status">
           <span className="tag tag-warn">stopped</span>

@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { HistoryMessageRead } from "@/api/client";
+import type { HistoryMessageRead, SessionTemplateRead, TemplateRefIn } from "@/api/client";
 import { ApiError } from "@/api/http";
 import type { SseResult } from "@/api/sse";
 import {
@@ -13,6 +13,7 @@ import {
   streamSessionChat,
 } from "../api";
 import {
+  answerStats,
   BROKE_OFF,
   type ChatEntry,
   type ChatNotice,
@@ -26,6 +27,12 @@ import {
 } from "../chat-entries";
 
 export type { ChatEntry, ChatNotice, TurnOutcome } from "../chat-entries";
+
+/** A new chat's template in place of its system prompt (its rendering becomes one). */
+export interface TurnTemplate {
+  template: TemplateRefIn;
+  variables: Record<string, string | number | boolean>;
+}
 
 /** A turn in flight: `admitted` once the server stored its question (`event: session`). */
 export interface ActiveTurn {
@@ -73,6 +80,7 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
   const queryClient = useQueryClient();
   const [sessionId, setSessionId] = useState<string | undefined>(undefined);
   const [systemPrompt, setSystemPrompt] = useState("");
+  const [template, setTemplate] = useState<SessionTemplateRead | null>(null);
   const [messages, setMessagesState] = useState<ChatEntry[]>([]);
   const [turn, setTurn] = useState<ActiveTurn | null>(null);
   const [notice, setNotice] = useState<ChatNotice | null>(null);
@@ -123,14 +131,18 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
         if (view !== viewSeq.current || controller.current) return;
         let stored: HistoryMessageRead[];
         try {
-          stored = visible(
-            (await queryClient.fetchQuery({ ...sessionHistoryQueryOptions(id), staleTime: 0 }))
-              .messages,
-          );
+          const history = await queryClient.fetchQuery({
+            ...sessionHistoryQueryOptions(id),
+            staleTime: 0,
+          });
+          if (view !== viewSeq.current || controller.current) return;
+          // A new chat's first turn fixed its system prompt (a template's rendering, say).
+          setSystemPrompt(history.system_prompt ?? "");
+          setTemplate(history.template ?? null);
+          stored = visible(history.messages);
         } catch {
           return;
         }
-        if (view !== viewSeq.current || controller.current) return;
         const settled = stored[stored.length - 1]?.role === "assistant";
         if ((settled && stored.length === messagesRef.current.length) || attempt === 7) {
           setMessages((list) => mergeStored(list, stored));
@@ -232,6 +244,7 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
             ...entry,
             content: result.done.response ?? entry.content,
             status: "complete",
+            ...answerStats(result.done),
           }));
         } else if (!admitted) {
           setMessages(before);
@@ -275,7 +288,7 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
   );
 
   const send = useCallback(
-    (text: string): Promise<TurnOutcome> => {
+    (text: string, start?: TurnTemplate): Promise<TurnOutcome> => {
       const message = text.trim();
       if (!message) return Promise.resolve({ stored: false, reason: "refused" });
       const answerKey = newKey();
@@ -288,18 +301,18 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
       // A new chat's id is chosen here: the server creates it when it admits this turn.
       const id = existing ?? newSessionUuid();
       const prompt = systemPrompt.trim();
+      // How a new chat starts: a template (with its variables), or the plain system prompt.
+      const opening = existing
+        ? {}
+        : start
+          ? { template: start.template, variables: start.variables }
+          : prompt
+            ? { system_prompt: prompt }
+            : {};
       return runTurn(
         shown,
         answerKey,
-        (options) =>
-          streamSessionChat(
-            {
-              message,
-              session_id: id,
-              ...(!existing && prompt ? { system_prompt: prompt } : {}),
-            },
-            options,
-          ),
+        (options) => streamSessionChat({ message, session_id: id, ...opening }, options),
         existing ? undefined : id,
       );
     },
@@ -366,6 +379,7 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
   const newChat = useCallback(() => {
     showNothing(undefined);
     setSystemPrompt("");
+    setTemplate(null);
     setIsLoading(false);
   }, [showNothing]);
 
@@ -374,11 +388,13 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
       showNothing(id);
       const view = viewSeq.current;
       setSystemPrompt("");
+      setTemplate(null);
       setIsLoading(true);
       try {
         const history = await queryClient.fetchQuery(sessionHistoryQueryOptions(id));
         if (view !== viewSeq.current) return; // another chat was opened since
         setSystemPrompt(history.system_prompt ?? "");
+        setTemplate(history.template ?? null);
         setMessages(visible(history.messages).map((item) => storedEntry(item)));
       } catch (error) {
         if (view !== viewSeq.current) return;
@@ -406,6 +422,7 @@ export function useChat({ sessionId: routeSessionId, onSessionStarted }: UseChat
     sessionId,
     systemPrompt,
     setSystemPrompt,
+    template,
     messages,
     turn,
     isStreaming: turn !== null,

@@ -76,5 +76,15 @@ export function chatRoutes(
     ...(has("GET", "/api/llm/health")
       ? []
       : [{ method: "GET", path: "/api/llm/health", handler: health }]),
+    // The template picker of a new chat lists the person's templates: none by default.
+    ...(has("GET", "/api/templates")
+      ? []
+      : [
+          {
+            method: "GET",
+            path: "/api/templates",
+            handler: () => json({ items: [], total: 0, page: 1, page_size: 100 }),
+          },
+        ]),
   ];
 }

@@ -5,10 +5,11 @@ not exist); a shared one is read, rendered and used by every signed-in user and 
 its owner or an admin. An archived template stays readable but is not used or changed.
 """
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.cache import Principal
+from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.templates.models import PromptTemplate
 
@@ -59,3 +60,21 @@ def require_active(template: PromptTemplate) -> None:
             f"Template {template.id} is archived: it can be read but not used or changed",
             code="template_archived",
         )
+
+
+async def begin_write(db: AsyncSession, *, template: PromptTemplate) -> None:
+    """Make this request the template's only writer until it commits, then re-read the state
+    the write depends on (labels, latest version, archived) and refuse an archived one.
+
+    The first write takes the lock: PostgreSQL's row lock, or SQLite's database write lock
+    (SQLite reads outside write transactions, so a `FOR UPDATE` read would lock nothing).
+    Without it, two requests that both saw label `staging` missing would both insert it.
+    """
+    await db.execute(
+        update(PromptTemplate)
+        .where(PromptTemplate.id == template.id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    await db.refresh(template, attribute_names=["labels", "latest_version", "archived_at"])
+    require_active(template)

@@ -9,17 +9,23 @@ only while that prompt is byte-for-byte the same. So rendering guarantees:
   user's text cannot pull other variables (or itself) into the prompt;
 - values are checked against their declared type before anything is produced: every missing
   and every invalid value is reported at once, by name, so a form can mark all its fields.
+- a prompt is at most `MAX_PROMPT_CHARS` long: a placeholder repeated thousands of times and
+  filled with a long value is refused (naming the value) instead of built.
 """
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 VARIABLE_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]{0,63}"
 PLACEHOLDER = re.compile(r"\{\{\s*(" + VARIABLE_NAME_PATTERN + r")\s*\}\}")
 MAX_TEXT_VALUE_CHARS = 32_000
+MAX_PROMPT_CHARS = 100_000
+# The largest integer a double (a browser's JSON number) holds without turning into Infinity.
+MAX_FINITE_INT = int(sys.float_info.max)
 NOT_A_VARIABLE = "not a variable of this template"
 VariableType = Literal["text", "number", "choice", "boolean"]
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -78,13 +84,20 @@ def value_problem(variable: VariableSpec, value: object) -> str | None:
         # bool is an int in Python, and "3" is text: neither is a number here.
         if isinstance(value, bool) or not isinstance(value, int | float):
             return "must be a number"
-        return None if math.isfinite(value) else "must be a finite number"
+        return None if _finite(value) else "must be a finite number"
     if variable.type == "boolean":
         return None if isinstance(value, bool) else "must be true or false"
     choices = variable.choices or ()
     if not isinstance(value, str) or value not in choices:
         return "must be one of: " + ", ".join(choices)
     return None
+
+
+def _finite(value: int | float) -> bool:
+    # Python ints are unbounded, and `math.isfinite` cannot convert one past the double range.
+    if isinstance(value, int):
+        return abs(value) <= MAX_FINITE_INT
+    return math.isfinite(value)
 
 
 def _text_problem(value: object) -> str | None:
@@ -144,7 +157,36 @@ def render(content: str, variables: Sequence[VariableSpec], values: Mapping[str,
     """`content` with every placeholder replaced by its variable's text, in one pass.
 
     A placeholder no variable declares is left as written (saving refuses such content, so
-    only a caller that skipped `schema_problems` meets it).
+    only a caller that skipped `schema_problems` meets it). A prompt over `MAX_PROMPT_CHARS`
+    is refused before it is built, naming the values that fill it.
     """
     resolved = resolve_values(variables, values)
-    return PLACEHOLDER.sub(lambda match: resolved.get(match.group(1), match.group(0)), content)
+
+    def fill(match: re.Match[str]) -> str:
+        return resolved.get(match.group(1), match.group(0))
+
+    _require_prompt_fits(content, fill)
+    return PLACEHOLDER.sub(fill, content)
+
+
+def _require_prompt_fits(content: str, fill: Callable[[re.Match[str]], str]) -> None:
+    """Refuse a prompt too long to send before building it.
+
+    Content and each text value are bounded, but a placeholder repeated thousands of times,
+    each filled with a long value, would multiply them into hundreds of megabytes.
+    """
+    length = len(content)
+    filled: dict[str, int] = {}
+    for match in PLACEHOLDER.finditer(content):
+        added = len(fill(match)) - len(match.group(0))
+        length += added
+        filled[match.group(1)] = filled.get(match.group(1), 0) + added
+    if length <= MAX_PROMPT_CHARS:
+        return
+    reason = (
+        f"makes the prompt {length} characters long, over the limit of {MAX_PROMPT_CHARS}: "
+        "use a shorter value"
+    )
+    raise InvalidVariables(
+        invalid=[{"name": name, "reason": reason} for name, added in filled.items() if added > 0]
+    )

@@ -5,13 +5,14 @@ Every string has a maximum length and every list a maximum size, so the OpenAPI 
 them; text the database cannot keep (NUL, lone surrogates) is a 400 naming the field.
 """
 
+from datetime import datetime
 from typing import Annotated, Final, Literal, Self
 
 from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.deps import MAX_ROW_ID
-from app.schemas import UtcDatetime
+from app.schemas import UtcDatetime, as_utc
 from app.templates.render import MAX_TEXT_VALUE_CHARS, VARIABLE_NAME_PATTERN, value_problem
 from app.text import require_storable
 
@@ -47,13 +48,26 @@ VariableValues = Annotated[
 ]
 
 
+MAX_TAG_CHARS = 40
+
+
 def normalise_tags(tags: list[str]) -> list[str]:
-    """Tags compare without case or surrounding spaces; each is kept once, sorted (as stored)."""
-    return sorted({tag.strip().lower() for tag in tags if tag.strip()})
+    """Tags compare without case or surrounding spaces; each is kept once, sorted (as stored).
+
+    Lower-casing can lengthen a tag ("İ" becomes two code points), so the stored form is
+    measured again: the column holds `MAX_TAG_CHARS`.
+    """
+    normal = sorted({tag.strip().lower() for tag in tags if tag.strip()})
+    too_long = [tag for tag in normal if len(tag) > MAX_TAG_CHARS]
+    if too_long:
+        raise ValueError(
+            f"a tag must be at most {MAX_TAG_CHARS} characters once lower-cased: {too_long[0]!r}"
+        )
+    return normal
 
 
 Tags = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=40, pattern=TAG_PATTERN)]],
+    list[Annotated[str, Field(min_length=1, max_length=MAX_TAG_CHARS, pattern=TAG_PATTERN)]],
     Field(max_length=MAX_TAGS),
     AfterValidator(normalise_tags),
 ]
@@ -255,12 +269,20 @@ MAX_IMPORT_TEMPLATES = 200
 MAX_IMPORT_VERSIONS = 1_000
 
 
+def utc_on_the_calendar(moment: datetime) -> datetime:
+    """`moment` in UTC; a time whose UTC form falls outside years 1-9999 is a 400, not a 500."""
+    try:
+        return as_utc(moment)
+    except OverflowError:
+        raise ValueError("must be a time between the years 1 and 9999 in UTC") from None
+
+
 class VersionExport(BaseModel):
     version: VersionNumber
     content: Content
     variables: Variables = Field(default_factory=list)
     note: Note = ""
-    created_at: UtcDatetime | None = None
+    created_at: Annotated[datetime, AfterValidator(utc_on_the_calendar)] | None = None
 
 
 class TemplateExport(BaseModel):

@@ -8,6 +8,7 @@ prompt. Callers without a request session wrap it in `session_scope` and release
 before they ask the model.
 """
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,12 +19,13 @@ from app.auth.cache import Principal
 from app.db import utcnow
 from app.errors import BadRequest, Forbidden, NotFound
 from app.templates.access import (
+    begin_write,
     can_edit,
     find_template,
     require_active,
     require_owner_or_admin,
 )
-from app.templates.diff import diff_lines, unified_diff
+from app.templates.diff import template_diff
 from app.templates.models import PromptTemplate, TemplateLabel, TemplateTag, TemplateVersion
 from app.templates.schemas import (
     LabelsRead,
@@ -112,13 +114,14 @@ async def render_request(
 
 
 async def owner_names(db: AsyncSession, owner_ids: set[int]) -> dict[int, str]:
-    """How each owner is shown: their display name, else the name part of their email."""
+    """How each owner is shown: their display name, else "user N" — never part of an email
+    address, which readers of a shared template have no business seeing."""
     if not owner_ids:
         return {}
     rows = await db.execute(
-        select(User.id, User.display_name, User.email).where(User.id.in_(owner_ids))
+        select(User.id, User.display_name).where(User.id.in_(owner_ids))
     )
-    return {row.id: row.display_name or row.email.split("@")[0] for row in rows}
+    return {row.id: row.display_name or f"user {row.id}" for row in rows}
 
 
 def summary(
@@ -217,6 +220,7 @@ async def update_template(
 
     Sending the latest content and variables again adds no version.
     """
+    await begin_write(db, template=template)
     apply_metadata(template, data)
     if data.content is not None or data.variables is not None:
         latest = await find_version(db, template=template, number=template.latest_version)
@@ -285,11 +289,10 @@ async def diff_versions(
 ) -> TemplateDiff:
     before = await find_version(db, template=template, number=old)
     after = await find_version(db, template=template, number=new)
-    unified = unified_diff(
-        before.content, after.content, old_name=f"version {old}", new_name=f"version {new}"
+    # Up to a second of CPU for two long versions: off the event loop, so other requests run.
+    return await asyncio.to_thread(
+        template_diff, before.content, after.content, old_number=old, new_number=new
     )
-    lines = diff_lines(before.content, after.content)
-    return TemplateDiff(from_=old, to=new, unified=unified, lines=lines)
 
 
 async def restore_version(
@@ -301,6 +304,7 @@ async def restore_version(
     data: RestoreRequest | None,
 ) -> TemplateRead:
     """Version `number`'s content and variables again, as a new latest version."""
+    await begin_write(db, template=template)
     source = await find_version(db, template=template, number=number)
     note = data.note if data is not None and data.note is not None else None
     db.add(
@@ -318,10 +322,12 @@ async def restore_version(
     return await read_template(db, template=template, viewer=user)
 
 
-def require_label_rights(template: PromptTemplate, *, user: Principal, label: str) -> None:
+async def begin_label_write(
+    db: AsyncSession, *, template: PromptTemplate, user: Principal, label: str
+) -> None:
     """Labels are changed by the owner or an admin; `production` says so in its own code."""
     if can_edit(template, user):
-        require_active(template)
+        await begin_write(db, template=template)
         return
     if label == PRODUCTION:
         raise Forbidden(
@@ -337,7 +343,7 @@ def require_label_rights(template: PromptTemplate, *, user: Principal, label: st
 async def set_label(
     db: AsyncSession, *, user: Principal, template: PromptTemplate, label: str, version: int
 ) -> LabelsRead:
-    require_label_rights(template, user=user, label=label)
+    await begin_label_write(db, template=template, user=user, label=label)
     await find_version(db, template=template, number=version)
     existing = next((row for row in template.labels if row.label == label), None)
     if existing is not None:
@@ -357,7 +363,7 @@ async def set_label(
 async def delete_label(
     db: AsyncSession, *, user: Principal, template: PromptTemplate, label: str
 ) -> LabelsRead:
-    require_label_rights(template, user=user, label=label)
+    await begin_label_write(db, template=template, user=user, label=label)
     existing = next((row for row in template.labels if row.label == label), None)
     if existing is None:
         raise NotFound(f"Template {template.id} has no label {label!r}", code="label_not_found")

@@ -158,3 +158,72 @@ class TestSizes:
         }
         response = await client.post(f"{TEMPLATES}/import", json=body, headers=alice.headers)
         assert response.status_code == 413
+
+
+class TestNumbers:
+    async def test_an_integer_beyond_any_float_is_400_as_a_default(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        variable = {"name": "n", "type": "number", "default": 10**400}
+        body = {"title": "t", "content": "{{n}}", "variables": [variable]}
+        response = await client.post(TEMPLATES, json=body, headers=alice.headers)
+        assert error_code(response, 400) == "validation_error"
+        assert "finite" in response.json()["error"]
+
+    async def test_an_integer_beyond_any_float_is_an_invalid_value(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        variables = [{"name": "n", "type": "number"}]
+        template_id = (await create(client, alice, content="{{n}}", variables=variables))["id"]
+        url = template_url(template_id, "render")
+        response = await client.post(
+            url, json={"variables": {"n": -(10**400)}}, headers=alice.headers
+        )
+        assert error_code(response, 400) == "invalid_variables"
+        invalid = response.json()["details"]["invalid"]
+        assert invalid == [{"name": "n", "reason": "must be a finite number"}]
+
+
+class TestTags:
+    async def test_a_tag_that_grows_when_lower_cased_is_400_not_stored_too_long(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        # "İ" lower-cases to two code points: 40 of them would become an 80-character tag.
+        body = {"title": "t", "content": "c", "tags": ["\u0130" * 40]}
+        response = await client.post(TEMPLATES, json=body, headers=alice.headers)
+        assert error_code(response, 400) == "validation_error"
+        assert response.json()["details"][0]["field"] == "tags"
+
+    async def test_a_tag_that_grows_but_fits_is_kept_and_exported(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        created = await create(client, alice, tags=["\u0130" * 20])
+        assert created["tags"] == ["i\u0307" * 20]
+        exported = await client.get(template_url(created["id"], "export"), headers=alice.headers)
+        assert exported.status_code == 200, exported.text
+        assert exported.json()["tags"] == ["i\u0307" * 20]
+
+
+class TestVariableNames:
+    @pytest.mark.parametrize("name", ["\ud800", "a\x00", "x" * 64])
+    async def test_a_value_for_an_odd_name_is_refused_without_a_500(
+        self, client: httpx.AsyncClient, alice: Account, name: str
+    ) -> None:
+        template_id = (await create(client, alice, content="c", variables=[]))["id"]
+        url = template_url(template_id, "render")
+        response = await send_raw(client, alice, "POST", url, {"variables": {name: "v"}})
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] in ("validation_error", "invalid_variables")
+
+
+class TestImportTimes:
+    @pytest.mark.parametrize(
+        "created_at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01"]
+    )
+    async def test_a_creation_time_at_the_edge_of_the_calendar_is_not_a_500(
+        self, client: httpx.AsyncClient, alice: Account, created_at: str
+    ) -> None:
+        version = {"version": 1, "content": "c", "created_at": created_at}
+        body = {"title": "t", "versions": [version]}
+        response = await client.post(f"{TEMPLATES}/import", json=body, headers=alice.headers)
+        assert response.status_code in (201, 400), response.text

@@ -4,6 +4,8 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
 
 from tests.fixtures.factories import Account, register
 from tests.integration.templates.templates_api import (
@@ -76,6 +78,36 @@ class TestExport:
         await create(client, bob, title="bob's", visibility="shared")
         bundle = await get_json(client, alice, f"{TEMPLATES}/export")
         assert [t["title"] for t in bundle["templates"]] == ["kept"]
+
+    async def test_all_mine_takes_the_same_few_queries_for_many_templates(
+        self, app: FastAPI, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        async def queries_to_export() -> int:
+            statements: list[str] = []
+
+            def record(*args: Any) -> None:
+                statements.append(str(args[2]))
+
+            engine = app.state.engine.sync_engine
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                await get_json(client, alice, f"{TEMPLATES}/export")
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+            return sum(1 for sql in statements if "template_version" in sql)
+
+        first = (await create(client, alice, title="first"))["id"]
+        await patch(client, alice, first, content="Hi {{name}}, {{age}}.")
+        one = await queries_to_export()
+        for n in range(4):
+            await create(client, alice, title=f"more {n}", content=f"v{n}", variables=[])
+        assert await queries_to_export() == one
+        bundle = await get_json(client, alice, f"{TEMPLATES}/export")
+        versions = {t["title"]: [v["content"] for v in t["versions"]] for t in bundle["templates"]}
+        assert versions == {
+            "first": [GREETING, "Hi {{name}}, {{age}}."],
+            **{f"more {n}": [f"v{n}"] for n in range(4)},
+        }
 
 
 class TestImport:

@@ -130,6 +130,20 @@ class TestRender:
         response = await render(client, alice, typed, variables=values)
         assert error_code(response, 400) == "validation_error"
 
+    async def test_a_repeated_placeholder_cannot_multiply_a_value_into_megabytes(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        # 6,400 placeholders x a 32,000-character value would be a 200-million-character prompt.
+        content = "{{a}}" * 6_400
+        template_id = (await create(client, alice, content=content, variables=[{"name": "a"}]))[
+            "id"
+        ]
+        response = await render(client, alice, template_id, variables={"a": "x" * 32_000})
+        assert error_code(response, 400) == "invalid_variables"
+        [invalid] = response.json()["details"]["invalid"]
+        assert invalid["name"] == "a"
+        assert "100000" in invalid["reason"]
+
 
 def principal(account: Account) -> Principal:
     user = account.user

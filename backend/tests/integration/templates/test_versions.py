@@ -121,6 +121,17 @@ class TestVersions:
         versions = sorted(r.json()["version"] for r in done)
         assert versions == list(range(2, 2 + len(done)))
 
+    async def test_the_same_edit_sent_twice_at_once_makes_one_version(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        template_id = int((await create(client, alice, content="v1", variables=[]))["id"])
+        responses = await asyncio.gather(
+            *(patch(client, alice, template_id, content="v2") for _ in range(3))
+        )
+        assert all(r.status_code in (200, 503) for r in responses), [r.text for r in responses]
+        assert {r.json()["version"] for r in responses if r.status_code == 200} == {2}
+        assert (await read(client, alice, template_id))["version"] == 2
+
 
 class TestDiff:
     async def test_the_diff_of_two_known_versions(
@@ -259,3 +270,28 @@ class TestLabels:
         template_id = await story(client, alice)
         response = await put_label(client, alice, template_id, label, 1)
         assert error_code(response, 400) == "validation_error"
+
+    async def test_the_same_new_label_set_at_once_is_never_a_500(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        template_id = await story(client, alice)
+        responses = await asyncio.gather(
+            *(put_label(client, alice, template_id, "staging", 1 + n % 2) for n in range(4))
+        )
+        # SQLite may answer a writer that waited too long with 503 (busy): never a 500.
+        assert all(r.status_code in (200, 503) for r in responses), [r.text for r in responses]
+        assert any(r.status_code == 200 for r in responses)
+        labels = (await read(client, alice, template_id))["labels"]
+        assert list(labels) == ["staging"]
+        assert labels["staging"] in (1, 2)
+
+    async def test_a_label_set_while_another_is_removed_keeps_both_changes(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        template_id = await story(client, alice)
+        await put_label(client, alice, template_id, "old", 1)
+        removal = client.delete(template_url(template_id, "labels/old"), headers=alice.headers)
+        responses = await asyncio.gather(removal, put_label(client, alice, template_id, "new", 2))
+        assert all(r.status_code in (200, 503) for r in responses), [r.text for r in responses]
+        if all(r.status_code == 200 for r in responses):
+            assert (await read(client, alice, template_id))["labels"] == {"new": 2}

@@ -1,11 +1,13 @@
 """Rendering fills placeholders with checked, typed values, the same bytes every time."""
 
 import math
+import sys
 from typing import Any
 
 import pytest
 
 from app.templates.render import (
+    MAX_PROMPT_CHARS,
     NOT_A_VARIABLE,
     InvalidVariables,
     placeholders,
@@ -91,6 +93,31 @@ class TestNumber:
     def test_anything_else_is_invalid(self, value: Any) -> None:
         problem = refused("{{n}}", [var("n", "number")], {"n": value})
         assert [item["name"] for item in problem.invalid] == ["n"]
+
+
+class TestHugeNumbers:
+    @pytest.mark.parametrize("value", [10**400, -(10**309), 2**1024])
+    def test_an_int_beyond_every_float_is_invalid_not_a_crash(self, value: int) -> None:
+        problem = refused("{{n}}", [var("n", "number")], {"n": value})
+        assert problem.invalid == [{"name": "n", "reason": "must be a finite number"}]
+
+    def test_the_largest_int_a_float_holds_renders_exactly(self) -> None:
+        largest = int(sys.float_info.max)
+        assert render("{{n}}", [var("n", "number")], {"n": largest}) == str(largest)
+
+
+class TestPromptSize:
+    def test_a_repeated_placeholder_cannot_blow_up_the_prompt(self) -> None:
+        content = "{{a}}" * 6_000
+        problem = refused(content, [var("a"), var("b")], {"a": "x" * 1_000, "b": "y"})
+        assert [item["name"] for item in problem.invalid] == ["a"]
+        assert str(MAX_PROMPT_CHARS) in problem.invalid[0]["reason"]
+
+    def test_a_prompt_of_exactly_the_limit_renders(self) -> None:
+        content = "{{a}}" * 4
+        value = "x" * (MAX_PROMPT_CHARS // 4)
+        assert len(render(content, [var("a")], {"a": value})) == MAX_PROMPT_CHARS
+        assert refused(content + ".", [var("a")], {"a": value}).invalid[0]["name"] == "a"
 
 
 class TestChoice:

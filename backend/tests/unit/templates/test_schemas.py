@@ -71,6 +71,13 @@ class TestTemplateCreate:
         data = TemplateCreate(title="t", content="c", tags=["NPC", "maze ", "Maze", "npc"])
         assert data.tags == ["maze", "npc"]
 
+    def test_a_tag_is_at_most_40_characters_once_lower_cased(self) -> None:
+        # "İ" lower-cases to "i" and a combining dot: 40 of them become 80 characters.
+        with pytest.raises(ValidationError, match="once lower-cased"):
+            TemplateCreate(title="t", content="c", tags=["\u0130" * 40])
+        kept = TemplateCreate(title="t", content="c", tags=["\u0130" * 20])
+        assert kept.tags == ["i\u0307" * 20]
+
     def test_variable_names_are_distinct(self) -> None:
         with pytest.raises(ValidationError, match="distinct"):
             TemplateCreate(title="t", content="{{a}}", variables=[{"name": "a"}, {"name": "a"}])
@@ -111,6 +118,12 @@ class TestTemplateRefIn:
 
 
 class TestTemplateExport:
+    @pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+    def test_a_creation_time_outside_the_utc_calendar_is_refused(self, moment: str) -> None:
+        versions = [{"version": 1, "content": "c", "created_at": moment}]
+        with pytest.raises(ValidationError, match="years 1 and 9999"):
+            TemplateExport.model_validate({"title": "t", "versions": versions})
+
     def test_labels_must_point_at_versions_it_has(self) -> None:
         with pytest.raises(ValidationError, match="production"):
             TemplateExport.model_validate(

@@ -23,6 +23,7 @@ import uvloop
 import kv_reuse
 import mqtt_overhead
 import overhead
+import playground
 import streams
 import typing_session
 from environment import header, load_average
@@ -41,6 +42,7 @@ def _benches(quick: bool) -> dict[str, Bench]:
         "typing": lambda stack: typing_session.measure(stack, quick=quick),
         "streams": lambda stack: streams.measure(stack, quick=quick),
         "mqtt": lambda stack: mqtt_overhead.measure(stack, quick=quick),
+        "playground": lambda stack: playground.measure(stack, quick=quick),
     }
 
 

@@ -18,7 +18,9 @@ from app.errors import document_error_shape, install_error_handlers
 from app.games.router import router as games_router
 from app.health.router import router as health_router
 from app.lifespan import lifespan
+from app.playground.router import router as playground_router
 from app.spa import mount_frontend
+from app.templates.router import router as templates_router
 from app.users.router import router as users_router
 
 
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chat_router,
         completion_router,
         games_router,
+        templates_router,
+        playground_router,
     ):
         app.include_router(router)
     # Added first, so it runs inside CORS: a 413 carries the CORS headers a browser needs

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateTemporaryPasswordData, CreateTemporaryPasswordErrors, CreateTemporaryPasswordResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, EditChatMessageData, EditChatMessageErrors, EditChatMessageResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsErrors, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesErrors, ListCompletionTypesResponses, ListGameResultsData, ListGameResultsErrors, ListGameResultsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginUserData, LoginUserErrors, LoginUserResponses, LogoutUserData, LogoutUserErrors, LogoutUserResponses, PublishGameMessageData, PublishGameMessageErrors, PublishGameMessageResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeErrors, ReadMeResponses, ReadMqttStatusData, ReadMqttStatusErrors, ReadMqttStatusResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, RefreshAccessTokenData, RefreshAccessTokenErrors, RefreshAccessTokenResponses, RegenerateChatAnswerData, RegenerateChatAnswerErrors, RegenerateChatAnswerResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, RenameChatSessionData, RenameChatSessionErrors, RenameChatSessionResponses, RestoreChatSessionData, RestoreChatSessionErrors, RestoreChatSessionResponses, StreamGameEventsData, StreamGameEventsErrors, StreamGameEventsResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
+import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateTemplateData, CreateTemplateErrors, CreateTemplateResponses, CreateTemporaryPasswordData, CreateTemporaryPasswordErrors, CreateTemporaryPasswordResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, DeleteTemplateData, DeleteTemplateErrors, DeleteTemplateLabelData, DeleteTemplateLabelErrors, DeleteTemplateLabelResponses, DeleteTemplateResponses, DiffTemplateVersionsData, DiffTemplateVersionsErrors, DiffTemplateVersionsResponses, EditChatMessageData, EditChatMessageErrors, EditChatMessageResponses, ExportTemplateData, ExportTemplateErrors, ExportTemplateResponses, ExportTemplatesData, ExportTemplatesErrors, ExportTemplatesResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ImportTemplatesData, ImportTemplatesErrors, ImportTemplatesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsErrors, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesErrors, ListCompletionTypesResponses, ListGameResultsData, ListGameResultsErrors, ListGameResultsResponses, ListPlaygroundRunsData, ListPlaygroundRunsErrors, ListPlaygroundRunsResponses, ListTemplatesData, ListTemplatesErrors, ListTemplatesResponses, ListTemplateVersionsData, ListTemplateVersionsErrors, ListTemplateVersionsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginUserData, LoginUserErrors, LoginUserResponses, LogoutUserData, LogoutUserErrors, LogoutUserResponses, PublishGameMessageData, PublishGameMessageErrors, PublishGameMessageResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeErrors, ReadMeResponses, ReadMqttStatusData, ReadMqttStatusErrors, ReadMqttStatusResponses, ReadPlaygroundRunData, ReadPlaygroundRunErrors, ReadPlaygroundRunResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, ReadTemplateData, ReadTemplateErrors, ReadTemplateResponses, ReadTemplateVersionData, ReadTemplateVersionErrors, ReadTemplateVersionResponses, RefreshAccessTokenData, RefreshAccessTokenErrors, RefreshAccessTokenResponses, RegenerateChatAnswerData, RegenerateChatAnswerErrors, RegenerateChatAnswerResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, RenameChatSessionData, RenameChatSessionErrors, RenameChatSessionResponses, RenderTemplateData, RenderTemplateErrors, RenderTemplateResponses, RestoreChatSessionData, RestoreChatSessionErrors, RestoreChatSessionResponses, RestoreTemplateVersionData, RestoreTemplateVersionErrors, RestoreTemplateVersionResponses, RunPlaygroundData, RunPlaygroundErrors, RunPlaygroundResponses, SetTemplateLabelData, SetTemplateLabelErrors, SetTemplateLabelResponses, StreamGameEventsData, StreamGameEventsErrors, StreamGameEventsResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateTemplateData, UpdateTemplateErrors, UpdateTemplateResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -473,6 +473,262 @@ export class MqttService {
         return (options?.client ?? client).get<ListGameResultsResponses, ListGameResultsErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/mqtt/results',
+            ...options
+        });
+    }
+}
+
+export class TemplatesService {
+    /**
+     * List Templates
+     *
+     * Templates the caller may see (their own and shared ones), most recently changed first. `archived=true` lists the caller's archived templates instead.
+     */
+    public static listTemplates<ThrowOnError extends boolean = false>(options?: Options<ListTemplatesData, ThrowOnError>) {
+        return (options?.client ?? client).get<ListTemplatesResponses, ListTemplatesErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates',
+            ...options
+        });
+    }
+    
+    /**
+     * Create Template
+     *
+     * A new template, owned by the caller, with its first version (1).
+     */
+    public static createTemplate<ThrowOnError extends boolean = false>(options: Options<CreateTemplateData, ThrowOnError>) {
+        return (options.client ?? client).post<CreateTemplateResponses, CreateTemplateErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Export Templates
+     *
+     * Every template the caller owns (not archived), with all versions and labels.
+     */
+    public static exportTemplates<ThrowOnError extends boolean = false>(options?: Options<ExportTemplatesData, ThrowOnError>) {
+        return (options?.client ?? client).get<ExportTemplatesResponses, ExportTemplatesErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/export',
+            ...options
+        });
+    }
+    
+    /**
+     * Import Templates
+     *
+     * New templates of the caller from an export (a bundle or one template): version numbers, notes and labels are kept. All or nothing.
+     */
+    public static importTemplates<ThrowOnError extends boolean = false>(options: Options<ImportTemplatesData, ThrowOnError>) {
+        return (options.client ?? client).post<ImportTemplatesResponses, ImportTemplatesErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/import',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Delete Template
+     *
+     * Archive the template: it leaves lists and new use, and its versions stay readable for the sessions and results that name them.
+     */
+    public static deleteTemplate<ThrowOnError extends boolean = false>(options: Options<DeleteTemplateData, ThrowOnError>) {
+        return (options.client ?? client).delete<DeleteTemplateResponses, DeleteTemplateErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}',
+            ...options
+        });
+    }
+    
+    /**
+     * Read Template
+     */
+    public static readTemplate<ThrowOnError extends boolean = false>(options: Options<ReadTemplateData, ThrowOnError>) {
+        return (options.client ?? client).get<ReadTemplateResponses, ReadTemplateErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}',
+            ...options
+        });
+    }
+    
+    /**
+     * Update Template
+     *
+     * Changed `content` or `variables` make a new version (with `note`); other fields change the template without one. `project: null` clears the project.
+     */
+    public static updateTemplate<ThrowOnError extends boolean = false>(options: Options<UpdateTemplateData, ThrowOnError>) {
+        return (options.client ?? client).patch<UpdateTemplateResponses, UpdateTemplateErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * List Template Versions
+     *
+     * Newest first.
+     */
+    public static listTemplateVersions<ThrowOnError extends boolean = false>(options: Options<ListTemplateVersionsData, ThrowOnError>) {
+        return (options.client ?? client).get<ListTemplateVersionsResponses, ListTemplateVersionsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}/versions',
+            ...options
+        });
+    }
+    
+    /**
+     * Read Template Version
+     */
+    public static readTemplateVersion<ThrowOnError extends boolean = false>(options: Options<ReadTemplateVersionData, ThrowOnError>) {
+        return (options.client ?? client).get<ReadTemplateVersionResponses, ReadTemplateVersionErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}/versions/{version}',
+            ...options
+        });
+    }
+    
+    /**
+     * Restore Template Version
+     *
+     * Version `version`'s content and variables again, as a new latest version.
+     */
+    public static restoreTemplateVersion<ThrowOnError extends boolean = false>(options: Options<RestoreTemplateVersionData, ThrowOnError>) {
+        return (options.client ?? client).post<RestoreTemplateVersionResponses, RestoreTemplateVersionErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}/versions/{version}/restore',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Diff Template Versions
+     */
+    public static diffTemplateVersions<ThrowOnError extends boolean = false>(options: Options<DiffTemplateVersionsData, ThrowOnError>) {
+        return (options.client ?? client).get<DiffTemplateVersionsResponses, DiffTemplateVersionsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}/diff',
+            ...options
+        });
+    }
+    
+    /**
+     * Delete Template Label
+     */
+    public static deleteTemplateLabel<ThrowOnError extends boolean = false>(options: Options<DeleteTemplateLabelData, ThrowOnError>) {
+        return (options.client ?? client).delete<DeleteTemplateLabelResponses, DeleteTemplateLabelErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}/labels/{label}',
+            ...options
+        });
+    }
+    
+    /**
+     * Set Template Label
+     *
+     * Point `label` at `version` (created when new). Only the owner or an admin moves `production`.
+     */
+    public static setTemplateLabel<ThrowOnError extends boolean = false>(options: Options<SetTemplateLabelData, ThrowOnError>) {
+        return (options.client ?? client).put<SetTemplateLabelResponses, SetTemplateLabelErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}/labels/{label}',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Render Template
+     *
+     * The version (by number or label; else the latest) filled with `variables`. The same inputs always give the same bytes.
+     */
+    public static renderTemplate<ThrowOnError extends boolean = false>(options: Options<RenderTemplateData, ThrowOnError>) {
+        return (options.client ?? client).post<RenderTemplateResponses, RenderTemplateErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}/render',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Export Template
+     */
+    public static exportTemplate<ThrowOnError extends boolean = false>(options: Options<ExportTemplateData, ThrowOnError>) {
+        return (options.client ?? client).get<ExportTemplateResponses, ExportTemplateErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/templates/{template_id}/export',
+            ...options
+        });
+    }
+}
+
+export class PlaygroundService {
+    /**
+     * Run Playground
+     *
+     * Run every version against every input (a cell each), all streamed at once. Each cell renders its version with its input's `variables`: without `message` the rendered prompt is the user's turn; with it, the rendered prompt is the system prompt and `message` the user's turn. Cells run concurrently through the concurrency gate's `chat` lane, at most `LLM_PER_USER_CONCURRENCY` at once; a cell refused there (busy, queue wait timed out, your other requests at their limit) or failed upstream ends with `cell_error` carrying the code the chat routes would answer (`llm_busy`, `llm_user_limit`, `llm_timeout`, `llm_unavailable`, `llm_bad_response`) while the others go on. Values that do not fit an input fail that input's cells with `cell_error` code `invalid_variables` (never sent to the model). The run is stored before its first event and each cell when it ends; closing the stream cancels every cell still running (its upstream request too), which are stored `stopped`, and the run `cancelled`. To run one cell again, run its one version with its one input.
+     */
+    public static runPlayground<ThrowOnError extends boolean = false>(options: Options<RunPlaygroundData, ThrowOnError, unknown>) {
+        return (options.client ?? client).sse.post<RunPlaygroundResponses, RunPlaygroundErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/playground/run',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * List Playground Runs
+     *
+     * The caller's runs, newest first.
+     */
+    public static listPlaygroundRuns<ThrowOnError extends boolean = false>(options?: Options<ListPlaygroundRunsData, ThrowOnError>) {
+        return (options?.client ?? client).get<ListPlaygroundRunsResponses, ListPlaygroundRunsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/playground/runs',
+            ...options
+        });
+    }
+    
+    /**
+     * Read Playground Run
+     *
+     * A stored run as it was: the request, the versions as resolved when it ran, and every cell's text, status and measures. A run still streaming has `status` `running` and only the cells that have ended.
+     */
+    public static readPlaygroundRun<ThrowOnError extends boolean = false>(options: Options<ReadPlaygroundRunData, ThrowOnError>) {
+        return (options.client ?? client).get<ReadPlaygroundRunResponses, ReadPlaygroundRunErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/api/playground/runs/{run_id}',
             ...options
         });
     }

@@ -97,6 +97,67 @@ export type ApiKeyRead = {
 };
 
 /**
+ * CellRead
+ *
+ * One stored cell: version `v` of the run answering input `i`.
+ */
+export type CellRead = {
+    /**
+     * V
+     */
+    v: number;
+    /**
+     * I
+     */
+    i: number;
+    /**
+     * Template Id
+     */
+    template_id: number;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Text
+     */
+    text: string;
+    /**
+     * Status
+     *
+     * `complete`; `stopped` (the run was cancelled: `text` so far); `failed` (see `error` and `code`, e.g. `invalid_variables`, `llm_busy`)
+     */
+    status: 'complete' | 'stopped' | 'failed';
+    /**
+     * Error
+     */
+    error?: string | null;
+    /**
+     * Code
+     */
+    code?: string | null;
+    usage?: UsageRead | null;
+    /**
+     * Ttft Ms
+     *
+     * From sending the cell to the model to its first text
+     */
+    ttft_ms?: number | null;
+    /**
+     * Total Ms
+     *
+     * From sending the cell to the model to its last text
+     */
+    total_ms?: number | null;
+    /**
+     * Cache N
+     *
+     * Prompt tokens llama.cpp reused from its KV cache
+     */
+    cache_n?: number | null;
+};
+
+/**
  * ChatMessageIn
  */
 export type ChatMessageIn = {
@@ -131,6 +192,18 @@ export type ChatRequest = {
      */
     stream?: boolean;
     /**
+     * A prompt template version (`id` with `version`, `label`, or neither for the latest) whose rendering is the system prompt; not together with a system prompt
+     */
+    template?: TemplateRefIn | null;
+    /**
+     * Variables
+     *
+     * Values of the template's variables, by name
+     */
+    variables?: {
+        [key: string]: boolean | number | number | string;
+    } | null;
+    /**
      * Messages
      */
     messages: Array<ChatMessageIn>;
@@ -159,6 +232,12 @@ export type ChatResponse = {
      * Finish Reason
      */
     finish_reason?: string | null;
+    /**
+     * Cache N
+     *
+     * Prompt tokens the model server reused from its KV cache (llama.cpp's `timings.cache_n`); `null` when it does not say
+     */
+    cache_n?: number | null;
 };
 
 /**
@@ -220,6 +299,32 @@ export type CompletionTypeRead = {
      * Description
      */
     description: string;
+};
+
+/**
+ * DiffLine
+ */
+export type DiffLine = {
+    /**
+     * Op
+     */
+    op: 'equal' | 'add' | 'remove';
+    /**
+     * Text
+     */
+    text: string;
+    /**
+     * Old
+     *
+     * 1-based line number in `from`
+     */
+    old?: number | null;
+    /**
+     * New
+     *
+     * 1-based line number in `to`
+     */
+    new?: number | null;
 };
 
 /**
@@ -318,6 +423,18 @@ export type GameResultRead = {
      * The session's system prompt when the result came
      */
     template: string | null;
+    /**
+     * Template Id
+     *
+     * The portal template it was rendered from, if it was
+     */
+    template_id?: number | null;
+    /**
+     * Template Version
+     *
+     * That template's version (a label is resolved once)
+     */
+    template_version?: number | null;
     /**
      * Payload
      *
@@ -448,6 +565,28 @@ export type LlmHealthRead = {
 };
 
 /**
+ * LabelUpdate
+ */
+export type LabelUpdate = {
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * LabelsRead
+ */
+export type LabelsRead = {
+    /**
+     * Labels
+     */
+    labels: {
+        [key: string]: number;
+    };
+};
+
+/**
  * MqttStatusRead
  *
  * Whether game clients can reach the model through the broker right now.
@@ -506,6 +645,92 @@ export type MqttStatusRead = {
 };
 
 /**
+ * PlaygroundInput
+ *
+ * One row: the template's variable values, and the user's message (if any).
+ *
+ * Without `message` the rendered template is sent as the user's turn; with it, the
+ * rendered template is the system prompt and `message` the user's turn.
+ */
+export type PlaygroundInput = {
+    /**
+     * Variables
+     *
+     * Values by variable name
+     */
+    variables?: {
+        [key: string]: boolean | number | number | string;
+    };
+    /**
+     * Message
+     */
+    message?: string | null;
+};
+
+/**
+ * PlaygroundRunRead
+ *
+ * A stored run as it was: the request as accepted, its versions and its cells.
+ */
+export type PlaygroundRunRead = {
+    /**
+     * Run Id
+     */
+    run_id: number;
+    /**
+     * Status
+     */
+    status: 'running' | 'complete' | 'cancelled';
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
+    request: PlaygroundRunRequest;
+    /**
+     * Versions
+     */
+    versions: Array<RunVersionRead>;
+    /**
+     * Cells
+     *
+     * Ordered by `v`, then `i`
+     */
+    cells: Array<CellRead>;
+};
+
+/**
+ * PlaygroundRunRequest
+ *
+ * Versions x inputs, each cell one answer; sampling as for chat (server defaults).
+ */
+export type PlaygroundRunRequest = {
+    /**
+     * Versions
+     */
+    versions: Array<VersionRef>;
+    /**
+     * Inputs
+     */
+    inputs: Array<PlaygroundInput>;
+    /**
+     * Temperature
+     */
+    temperature?: number | null;
+    /**
+     * Top P
+     */
+    top_p?: number | null;
+    /**
+     * Max Tokens
+     */
+    max_tokens?: number | null;
+};
+
+/**
  * PublishAccepted
  */
 export type PublishAccepted = {
@@ -540,6 +765,134 @@ export type RegenerateRequest = {
 };
 
 /**
+ * RenderRequest
+ */
+export type RenderRequest = {
+    /**
+     * Version
+     */
+    version?: number | null;
+    /**
+     * Label
+     */
+    label?: string | null;
+    /**
+     * Variables
+     *
+     * Values by variable name
+     */
+    variables?: {
+        [key: string]: boolean | number | number | string;
+    };
+};
+
+/**
+ * RenderResponse
+ */
+export type RenderResponse = {
+    /**
+     * Prompt
+     */
+    prompt: string;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Template Id
+     */
+    template_id: number;
+    /**
+     * Label
+     */
+    label?: string | null;
+};
+
+/**
+ * RestoreRequest
+ */
+export type RestoreRequest = {
+    /**
+     * Note
+     *
+     * Default: `Restored from version N`
+     */
+    note?: string | null;
+};
+
+/**
+ * RunPage
+ */
+export type RunPage = {
+    /**
+     * Items
+     */
+    items: Array<RunSummaryRead>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * RunSummaryRead
+ */
+export type RunSummaryRead = {
+    /**
+     * Run Id
+     */
+    run_id: number;
+    /**
+     * Status
+     */
+    status: 'running' | 'complete' | 'cancelled';
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
+    /**
+     * Versions
+     */
+    versions: Array<RunVersionRead>;
+    /**
+     * Input Count
+     */
+    input_count: number;
+};
+
+/**
+ * RunVersionRead
+ *
+ * A version of the run as it was resolved when the run started.
+ */
+export type RunVersionRead = {
+    /**
+     * Template Id
+     */
+    template_id: number;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
  * SessionChatRequest
  */
 export type SessionChatRequest = {
@@ -559,6 +912,18 @@ export type SessionChatRequest = {
      * Stream
      */
     stream?: boolean;
+    /**
+     * A prompt template version (`id` with `version`, `label`, or neither for the latest) whose rendering is the system prompt; not together with a system prompt
+     */
+    template?: TemplateRefIn | null;
+    /**
+     * Variables
+     *
+     * Values of the template's variables, by name
+     */
+    variables?: {
+        [key: string]: boolean | number | number | string;
+    } | null;
     /**
      * Session Id
      */
@@ -597,6 +962,12 @@ export type SessionChatResponse = {
      */
     finish_reason?: string | null;
     /**
+     * Cache N
+     *
+     * Prompt tokens the model server reused from its KV cache (llama.cpp's `timings.cache_n`); `null` when it does not say
+     */
+    cache_n?: number | null;
+    /**
      * Session Id
      */
     session_id: string;
@@ -614,6 +985,10 @@ export type SessionHistoryRead = {
      * System Prompt
      */
     system_prompt: string | null;
+    /**
+     * The template the system prompt comes from, if any
+     */
+    template?: SessionTemplateRead | null;
     /**
      * Messages
      */
@@ -664,6 +1039,40 @@ export type SessionSummaryRead = {
      * Updated At
      */
     updated_at: string;
+    /**
+     * The template the system prompt comes from, if any
+     */
+    template?: SessionTemplateRead | null;
+};
+
+/**
+ * SessionTemplateRead
+ *
+ * The prompt template version a session's system prompt was rendered from.
+ */
+export type SessionTemplateRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Version
+     *
+     * The version the session runs (a label is resolved once)
+     */
+    version: number;
+    /**
+     * Label
+     *
+     * The label the session named it by, if any
+     */
+    label: string | null;
+    /**
+     * Title
+     *
+     * The template's title
+     */
+    title?: string | null;
 };
 
 /**
@@ -676,6 +1085,417 @@ export type SessionTitleUpdate = {
      * The session's new title; spaces around it are removed
      */
     title: string;
+};
+
+/**
+ * TemplateBundle
+ *
+ * Several templates (all of the caller's, from `GET /api/templates/export`).
+ */
+export type TemplateBundle = {
+    /**
+     * Format
+     */
+    format?: 'prompt-portal.templates/1';
+    /**
+     * Templates
+     */
+    templates: Array<TemplateExport>;
+};
+
+/**
+ * TemplateCreate
+ */
+export type TemplateCreate = {
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Content
+     */
+    content: string;
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * Project
+     */
+    project?: string | null;
+    /**
+     * Tags
+     */
+    tags?: Array<string>;
+    /**
+     * Visibility
+     */
+    visibility?: 'private' | 'shared';
+    /**
+     * Variables
+     */
+    variables?: Array<TemplateVariable>;
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
+ * TemplateDiff
+ */
+export type TemplateDiff = {
+    /**
+     * From
+     */
+    from: number;
+    /**
+     * To
+     */
+    to: number;
+    /**
+     * Unified
+     *
+     * Unified diff of the two contents
+     */
+    unified: string;
+    /**
+     * Lines
+     */
+    lines: Array<DiffLine>;
+};
+
+/**
+ * TemplateExport
+ *
+ * One template with every version and label, as export writes it and import reads it.
+ */
+export type TemplateExport = {
+    /**
+     * Format
+     */
+    format?: 'prompt-portal.templates/1';
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * Project
+     */
+    project?: string | null;
+    /**
+     * Tags
+     */
+    tags?: Array<string>;
+    /**
+     * Visibility
+     */
+    visibility?: 'private' | 'shared';
+    /**
+     * Versions
+     */
+    versions: Array<VersionExport>;
+    /**
+     * Labels
+     */
+    labels?: {
+        [key: string]: unknown | number;
+    };
+};
+
+/**
+ * TemplateImportResult
+ */
+export type TemplateImportResult = {
+    /**
+     * Items
+     *
+     * The new templates, in the order given
+     */
+    items: Array<TemplateRead>;
+};
+
+/**
+ * TemplatePage
+ */
+export type TemplatePage = {
+    /**
+     * Items
+     */
+    items: Array<TemplateSummary>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * TemplateRead
+ */
+export type TemplateRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Project
+     */
+    project: string | null;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Visibility
+     */
+    visibility: 'private' | 'shared';
+    /**
+     * Owner Id
+     */
+    owner_id: number;
+    /**
+     * Owner Name
+     */
+    owner_name: string;
+    /**
+     * Version
+     *
+     * The latest version
+     */
+    version: number;
+    /**
+     * Labels
+     *
+     * Label → the version it points at
+     */
+    labels: {
+        [key: string]: number;
+    };
+    /**
+     * Archived
+     */
+    archived: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Can Edit
+     *
+     * The caller may change it (its owner or an admin)
+     */
+    can_edit: boolean;
+    /**
+     * Content
+     *
+     * The latest version's content
+     */
+    content: string;
+    /**
+     * Variables
+     */
+    variables: Array<TemplateVariable>;
+    /**
+     * Note
+     *
+     * The latest version's note
+     */
+    note: string;
+};
+
+/**
+ * TemplateRefIn
+ *
+ * A template version as another request names it: by number, by label, or the latest.
+ */
+export type TemplateRefIn = {
+    /**
+     * Id
+     *
+     * The template's id
+     */
+    id: number;
+    /**
+     * Version
+     */
+    version?: number | null;
+    /**
+     * Label
+     */
+    label?: string | null;
+};
+
+/**
+ * TemplateSummary
+ */
+export type TemplateSummary = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Project
+     */
+    project: string | null;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Visibility
+     */
+    visibility: 'private' | 'shared';
+    /**
+     * Owner Id
+     */
+    owner_id: number;
+    /**
+     * Owner Name
+     */
+    owner_name: string;
+    /**
+     * Version
+     *
+     * The latest version
+     */
+    version: number;
+    /**
+     * Labels
+     *
+     * Label → the version it points at
+     */
+    labels: {
+        [key: string]: number;
+    };
+    /**
+     * Archived
+     */
+    archived: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Can Edit
+     *
+     * The caller may change it (its owner or an admin)
+     */
+    can_edit: boolean;
+};
+
+/**
+ * TemplateUpdate
+ *
+ * Absent fields stay as they are; `project: null` clears the project.
+ *
+ * `content` or `variables` that differ from the latest version make a new version (with
+ * `note`); anything else changes the template without a version.
+ */
+export type TemplateUpdate = {
+    /**
+     * Title
+     */
+    title?: string | null;
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Project
+     */
+    project?: string | null;
+    /**
+     * Tags
+     */
+    tags?: Array<string> | null;
+    /**
+     * Visibility
+     */
+    visibility?: 'private' | 'shared' | null;
+    /**
+     * Content
+     */
+    content?: string | null;
+    /**
+     * Variables
+     */
+    variables?: Array<TemplateVariable> | null;
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
+ * TemplateVariable
+ *
+ * One typed variable a template's `{{ name }}` placeholders are filled with.
+ */
+export type TemplateVariable = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Type
+     */
+    type?: 'text' | 'number' | 'choice' | 'boolean';
+    /**
+     * Required
+     */
+    required?: boolean;
+    /**
+     * Default
+     *
+     * Used when no value is given; must fit the type
+     */
+    default?: boolean | number | number | string | null;
+    /**
+     * Choices
+     *
+     * The allowed values of a choice
+     */
+    choices?: Array<string> | null;
+    /**
+     * Description
+     */
+    description?: string;
 };
 
 /**
@@ -814,6 +1634,128 @@ export type UserUpdate = {
      * New Password
      */
     new_password?: string | null;
+};
+
+/**
+ * VersionExport
+ */
+export type VersionExport = {
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Content
+     */
+    content: string;
+    /**
+     * Variables
+     */
+    variables?: Array<TemplateVariable>;
+    /**
+     * Note
+     */
+    note?: string;
+    /**
+     * Created At
+     */
+    created_at?: string | null;
+};
+
+/**
+ * VersionPage
+ */
+export type VersionPage = {
+    /**
+     * Items
+     *
+     * Newest first
+     */
+    items: Array<VersionSummary>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * VersionRead
+ */
+export type VersionRead = {
+    /**
+     * Template Id
+     */
+    template_id: number;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Content
+     */
+    content: string;
+    /**
+     * Variables
+     */
+    variables: Array<TemplateVariable>;
+    /**
+     * Note
+     */
+    note: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * VersionRef
+ *
+ * One template version of the run: by number, by label, or (neither) the latest.
+ */
+export type VersionRef = {
+    /**
+     * Template Id
+     */
+    template_id: number;
+    /**
+     * Version
+     */
+    version?: number | null;
+    /**
+     * Label
+     */
+    label?: string | null;
+};
+
+/**
+ * VersionSummary
+ */
+export type VersionSummary = {
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Note
+     */
+    note: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: number | null;
 };
 
 /**
@@ -1329,7 +2271,7 @@ export type ChatData = {
 
 export type ChatErrors = {
     /**
-     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     * Invalid request, or the template's variables are missing or invalid (code `invalid_variables`, `details` {missing, invalid})
      */
     400: ErrorResponse;
     /**
@@ -1340,6 +2282,14 @@ export type ChatErrors = {
      * The account must replace its temporary password first (code `password_change_required`)
      */
     403: ErrorResponse;
+    /**
+     * No such template, version or label, or a private template of someone else (code `template_not_found`)
+     */
+    404: ErrorResponse;
+    /**
+     * The template is archived (code `template_archived`)
+     */
+    409: ErrorResponse;
     /**
      * The request body is larger than the server accepts
      */
@@ -1382,7 +2332,7 @@ export type ChatSessionData = {
 
 export type ChatSessionErrors = {
     /**
-     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     * Invalid request, or the template's variables are missing or invalid (code `invalid_variables`, `details` {missing, invalid})
      */
     400: ErrorResponse;
     /**
@@ -1393,6 +2343,14 @@ export type ChatSessionErrors = {
      * The account must replace its temporary password first (code `password_change_required`)
      */
     403: ErrorResponse;
+    /**
+     * No such template, version or label, or a private template of someone else (code `template_not_found`)
+     */
+    404: ErrorResponse;
+    /**
+     * The template is archived (code `template_archived`)
+     */
+    409: ErrorResponse;
     /**
      * The request body is larger than the server accepts
      */
@@ -1793,7 +2751,7 @@ export type ChatStreamData = {
 
 export type ChatStreamErrors = {
     /**
-     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     * Invalid request, or the template's variables are missing or invalid (code `invalid_variables`, `details` {missing, invalid})
      */
     400: ErrorResponse;
     /**
@@ -1804,6 +2762,14 @@ export type ChatStreamErrors = {
      * The account must replace its temporary password first (code `password_change_required`)
      */
     403: ErrorResponse;
+    /**
+     * No such template, version or label, or a private template of someone else (code `template_not_found`)
+     */
+    404: ErrorResponse;
+    /**
+     * The template is archived (code `template_archived`)
+     */
+    409: ErrorResponse;
     /**
      * The request body is larger than the server accepts
      */
@@ -1844,7 +2810,7 @@ export type ChatSessionStreamData = {
 
 export type ChatSessionStreamErrors = {
     /**
-     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     * Invalid request, or the template's variables are missing or invalid (code `invalid_variables`, `details` {missing, invalid})
      */
     400: ErrorResponse;
     /**
@@ -1855,6 +2821,14 @@ export type ChatSessionStreamErrors = {
      * The account must replace its temporary password first (code `password_change_required`)
      */
     403: ErrorResponse;
+    /**
+     * No such template, version or label, or a private template of someone else (code `template_not_found`)
+     */
+    404: ErrorResponse;
+    /**
+     * The template is archived (code `template_archived`)
+     */
+    409: ErrorResponse;
     /**
      * The request body is larger than the server accepts
      */
@@ -2170,3 +3144,881 @@ export type ListGameResultsResponses = {
 };
 
 export type ListGameResultsResponse = ListGameResultsResponses[keyof ListGameResultsResponses];
+
+export type ListTemplatesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Text in the title, description or content
+         */
+        q?: string | null;
+        /**
+         * Project
+         */
+        project?: string | null;
+        /**
+         * Tag
+         *
+         * A tag
+         */
+        tag?: string | null;
+        /**
+         * Mine
+         *
+         * Only the caller's own
+         */
+        mine?: boolean;
+        /**
+         * Archived
+         *
+         * Archived ones instead
+         */
+        archived?: boolean;
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/templates';
+};
+
+export type ListTemplatesErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+};
+
+export type ListTemplatesError = ListTemplatesErrors[keyof ListTemplatesErrors];
+
+export type ListTemplatesResponses = {
+    /**
+     * Successful Response
+     */
+    200: TemplatePage;
+};
+
+export type ListTemplatesResponse = ListTemplatesResponses[keyof ListTemplatesResponses];
+
+export type CreateTemplateData = {
+    body: TemplateCreate;
+    path?: never;
+    query?: never;
+    url: '/api/templates';
+};
+
+export type CreateTemplateErrors = {
+    /**
+     * Invalid request, or the content and variables do not match: `details.unknown` lists placeholders without a variable, `details.unused` variables without one
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+};
+
+export type CreateTemplateError = CreateTemplateErrors[keyof CreateTemplateErrors];
+
+export type CreateTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    201: TemplateRead;
+};
+
+export type CreateTemplateResponse = CreateTemplateResponses[keyof CreateTemplateResponses];
+
+export type ExportTemplatesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/templates/export';
+};
+
+export type ExportTemplatesErrors = {
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+};
+
+export type ExportTemplatesError = ExportTemplatesErrors[keyof ExportTemplatesErrors];
+
+export type ExportTemplatesResponses = {
+    /**
+     * Successful Response
+     */
+    200: TemplateBundle;
+};
+
+export type ExportTemplatesResponse = ExportTemplatesResponses[keyof ExportTemplatesResponses];
+
+export type ImportTemplatesData = {
+    /**
+     * Data
+     */
+    body: TemplateBundle | TemplateExport;
+    path?: never;
+    query?: never;
+    url: '/api/templates/import';
+};
+
+export type ImportTemplatesErrors = {
+    /**
+     * Invalid request, or the content and variables do not match: `details.unknown` lists placeholders without a variable, `details.unused` variables without one
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+};
+
+export type ImportTemplatesError = ImportTemplatesErrors[keyof ImportTemplatesErrors];
+
+export type ImportTemplatesResponses = {
+    /**
+     * Successful Response
+     */
+    201: TemplateImportResult;
+};
+
+export type ImportTemplatesResponse = ImportTemplatesResponses[keyof ImportTemplatesResponses];
+
+export type DeleteTemplateData = {
+    body?: never;
+    path: {
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: never;
+    url: '/api/templates/{template_id}';
+};
+
+export type DeleteTemplateErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+};
+
+export type DeleteTemplateError = DeleteTemplateErrors[keyof DeleteTemplateErrors];
+
+export type DeleteTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteTemplateResponse = DeleteTemplateResponses[keyof DeleteTemplateResponses];
+
+export type ReadTemplateData = {
+    body?: never;
+    path: {
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: never;
+    url: '/api/templates/{template_id}';
+};
+
+export type ReadTemplateErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+};
+
+export type ReadTemplateError = ReadTemplateErrors[keyof ReadTemplateErrors];
+
+export type ReadTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    200: TemplateRead;
+};
+
+export type ReadTemplateResponse = ReadTemplateResponses[keyof ReadTemplateResponses];
+
+export type UpdateTemplateData = {
+    body: TemplateUpdate;
+    path: {
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: never;
+    url: '/api/templates/{template_id}';
+};
+
+export type UpdateTemplateErrors = {
+    /**
+     * Invalid request, or the content and variables do not match: `details.unknown` lists placeholders without a variable, `details.unused` variables without one
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+    /**
+     * The template is archived: readable, but not used or changed (code `template_archived`)
+     */
+    409: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+};
+
+export type UpdateTemplateError = UpdateTemplateErrors[keyof UpdateTemplateErrors];
+
+export type UpdateTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    200: TemplateRead;
+};
+
+export type UpdateTemplateResponse = UpdateTemplateResponses[keyof UpdateTemplateResponses];
+
+export type ListTemplateVersionsData = {
+    body?: never;
+    path: {
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: {
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/templates/{template_id}/versions';
+};
+
+export type ListTemplateVersionsErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+};
+
+export type ListTemplateVersionsError = ListTemplateVersionsErrors[keyof ListTemplateVersionsErrors];
+
+export type ListTemplateVersionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: VersionPage;
+};
+
+export type ListTemplateVersionsResponse = ListTemplateVersionsResponses[keyof ListTemplateVersionsResponses];
+
+export type ReadTemplateVersionData = {
+    body?: never;
+    path: {
+        /**
+         * Version
+         *
+         * A version number
+         */
+        version: number;
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: never;
+    url: '/api/templates/{template_id}/versions/{version}';
+};
+
+export type ReadTemplateVersionErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+};
+
+export type ReadTemplateVersionError = ReadTemplateVersionErrors[keyof ReadTemplateVersionErrors];
+
+export type ReadTemplateVersionResponses = {
+    /**
+     * Successful Response
+     */
+    200: VersionRead;
+};
+
+export type ReadTemplateVersionResponse = ReadTemplateVersionResponses[keyof ReadTemplateVersionResponses];
+
+export type RestoreTemplateVersionData = {
+    /**
+     * Data
+     */
+    body?: RestoreRequest | null;
+    path: {
+        /**
+         * Version
+         *
+         * A version number
+         */
+        version: number;
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: never;
+    url: '/api/templates/{template_id}/versions/{version}/restore';
+};
+
+export type RestoreTemplateVersionErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+    /**
+     * The template is archived: readable, but not used or changed (code `template_archived`)
+     */
+    409: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+};
+
+export type RestoreTemplateVersionError = RestoreTemplateVersionErrors[keyof RestoreTemplateVersionErrors];
+
+export type RestoreTemplateVersionResponses = {
+    /**
+     * Successful Response
+     */
+    201: TemplateRead;
+};
+
+export type RestoreTemplateVersionResponse = RestoreTemplateVersionResponses[keyof RestoreTemplateVersionResponses];
+
+export type DiffTemplateVersionsData = {
+    body?: never;
+    path: {
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query: {
+        /**
+         * From
+         *
+         * Old version
+         */
+        from: number;
+        /**
+         * To
+         *
+         * New version
+         */
+        to: number;
+    };
+    url: '/api/templates/{template_id}/diff';
+};
+
+export type DiffTemplateVersionsErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+};
+
+export type DiffTemplateVersionsError = DiffTemplateVersionsErrors[keyof DiffTemplateVersionsErrors];
+
+export type DiffTemplateVersionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TemplateDiff;
+};
+
+export type DiffTemplateVersionsResponse = DiffTemplateVersionsResponses[keyof DiffTemplateVersionsResponses];
+
+export type DeleteTemplateLabelData = {
+    body?: never;
+    path: {
+        /**
+         * Label
+         *
+         * e.g. `production`
+         */
+        label: string;
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: never;
+    url: '/api/templates/{template_id}/labels/{label}';
+};
+
+export type DeleteTemplateLabelErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+    /**
+     * The template is archived: readable, but not used or changed (code `template_archived`)
+     */
+    409: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+};
+
+export type DeleteTemplateLabelError = DeleteTemplateLabelErrors[keyof DeleteTemplateLabelErrors];
+
+export type DeleteTemplateLabelResponses = {
+    /**
+     * Successful Response
+     */
+    200: LabelsRead;
+};
+
+export type DeleteTemplateLabelResponse = DeleteTemplateLabelResponses[keyof DeleteTemplateLabelResponses];
+
+export type SetTemplateLabelData = {
+    body: LabelUpdate;
+    path: {
+        /**
+         * Label
+         *
+         * e.g. `production`
+         */
+        label: string;
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: never;
+    url: '/api/templates/{template_id}/labels/{label}';
+};
+
+export type SetTemplateLabelErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+    /**
+     * The template is archived: readable, but not used or changed (code `template_archived`)
+     */
+    409: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+};
+
+export type SetTemplateLabelError = SetTemplateLabelErrors[keyof SetTemplateLabelErrors];
+
+export type SetTemplateLabelResponses = {
+    /**
+     * Successful Response
+     */
+    200: LabelsRead;
+};
+
+export type SetTemplateLabelResponse = SetTemplateLabelResponses[keyof SetTemplateLabelResponses];
+
+export type RenderTemplateData = {
+    body: RenderRequest;
+    path: {
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: never;
+    url: '/api/templates/{template_id}/render';
+};
+
+export type RenderTemplateErrors = {
+    /**
+     * Invalid request, or missing or invalid variables (code `invalid_variables`, `details.missing` names, `details.invalid` [{name, reason}])
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+    /**
+     * The template is archived: readable, but not used or changed (code `template_archived`)
+     */
+    409: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+};
+
+export type RenderTemplateError = RenderTemplateErrors[keyof RenderTemplateErrors];
+
+export type RenderTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    200: RenderResponse;
+};
+
+export type RenderTemplateResponse = RenderTemplateResponses[keyof RenderTemplateResponses];
+
+export type ExportTemplateData = {
+    body?: never;
+    path: {
+        /**
+         * Template Id
+         *
+         * A template id
+         */
+        template_id: number;
+    };
+    query?: never;
+    url: '/api/templates/{template_id}/export';
+};
+
+export type ExportTemplateErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * A shared template is read-only to all but its owner and admins (code `read_only`; `label_forbidden` for `production`), or the account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such template (or version, or label), or it is another user's private one
+     */
+    404: ErrorResponse;
+};
+
+export type ExportTemplateError = ExportTemplateErrors[keyof ExportTemplateErrors];
+
+export type ExportTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    200: TemplateExport;
+};
+
+export type ExportTemplateResponse = ExportTemplateResponses[keyof ExportTemplateResponses];
+
+export type RunPlaygroundData = {
+    body: PlaygroundRunRequest;
+    path?: never;
+    query?: never;
+    url: '/api/playground/run';
+};
+
+export type RunPlaygroundErrors = {
+    /**
+     * Invalid request: more than 6 versions, 10 inputs or 24 cells, a version named by both number and label, … (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * A version names a template (or version, or label) that does not exist or is another user's private one (code `template_not_found`); nothing was run
+     */
+    404: ErrorResponse;
+    /**
+     * A version names an archived template (code `template_archived`); nothing was run
+     */
+    409: ErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: ErrorResponse;
+};
+
+export type RunPlaygroundError = RunPlaygroundErrors[keyof RunPlaygroundErrors];
+
+export type RunPlaygroundResponses = {
+    /**
+     * Server-Sent Events, in this order: `event: run` {run_id, cells: [{v, i, template_id, version}], versions: [{template_id, version, title}]} once the references are resolved and the run is stored; then, as cells progress (in any order), `event: cell` {v, i, delta}, and for each cell one `event: cell_done` {v, i, text, usage, ttft_ms, total_ms, cache_n} or `event: cell_error` {v, i, error, code, text}; finally `event: done` {run_id, status, wall_ms}. `v` and `i` index `versions` and `inputs`. A failure of the stream itself ends it with `event: error` (the error shape).
+     */
+    200: unknown;
+};
+
+export type ListPlaygroundRunsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/playground/runs';
+};
+
+export type ListPlaygroundRunsErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+};
+
+export type ListPlaygroundRunsError = ListPlaygroundRunsErrors[keyof ListPlaygroundRunsErrors];
+
+export type ListPlaygroundRunsResponses = {
+    /**
+     * Successful Response
+     */
+    200: RunPage;
+};
+
+export type ListPlaygroundRunsResponse = ListPlaygroundRunsResponses[keyof ListPlaygroundRunsResponses];
+
+export type ReadPlaygroundRunData = {
+    body?: never;
+    path: {
+        /**
+         * Run Id
+         *
+         * A row id
+         */
+        run_id: number;
+    };
+    query?: never;
+    url: '/api/playground/runs/{run_id}';
+};
+
+export type ReadPlaygroundRunErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: ErrorResponse;
+    /**
+     * Sign in first: the bearer token is missing, expired, revoked or not valid
+     */
+    401: ErrorResponse;
+    /**
+     * The account must replace its temporary password first (code `password_change_required`)
+     */
+    403: ErrorResponse;
+    /**
+     * No such run, or it belongs to someone else (code `run_not_found`)
+     */
+    404: ErrorResponse;
+};
+
+export type ReadPlaygroundRunError = ReadPlaygroundRunErrors[keyof ReadPlaygroundRunErrors];
+
+export type ReadPlaygroundRunResponses = {
+    /**
+     * Successful Response
+     */
+    200: PlaygroundRunRead;
+};
+
+export type ReadPlaygroundRunResponse = ReadPlaygroundRunResponses[keyof ReadPlaygroundRunResponses];

@@ -1,0 +1,1 @@
+"""The playground: template versions x inputs run side by side, streamed and stored."""

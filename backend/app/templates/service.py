@@ -118,9 +118,7 @@ async def owner_names(db: AsyncSession, owner_ids: set[int]) -> dict[int, str]:
     address, which readers of a shared template have no business seeing."""
     if not owner_ids:
         return {}
-    rows = await db.execute(
-        select(User.id, User.display_name).where(User.id.in_(owner_ids))
-    )
+    rows = await db.execute(select(User.id, User.display_name).where(User.id.in_(owner_ids)))
     return {row.id: row.display_name or f"user {row.id}" for row in rows}
 
 

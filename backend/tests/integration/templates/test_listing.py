@@ -5,28 +5,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fixtures.factories import Account, register
+from tests.fixtures.factories import Account
 from tests.integration.templates.templates_api import TEMPLATES, create, error_code, template_url
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True),
 ]
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient) -> Account:
-    return await register(client)
-
-
-@pytest.fixture
-async def alice(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await register(client)
-
-
-@pytest.fixture
-async def bob(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await register(client)
 
 
 async def listed(http: httpx.AsyncClient, account: Account, **params: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.fixtures.factories import Account, register
+from tests.fixtures.factories import Account
 from tests.integration.templates.templates_api import (
     GREETING,
     GREETING_VARIABLES,
@@ -17,22 +17,6 @@ from tests.integration.templates.templates_api import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient) -> Account:
-    """The first account registered is the admin."""
-    return await register(client)
-
-
-@pytest.fixture
-async def alice(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await register(client)
-
-
-@pytest.fixture
-async def bob(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await register(client)
 
 
 class TestCreate:

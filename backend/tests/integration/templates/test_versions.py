@@ -9,7 +9,7 @@ import asyncio
 import httpx
 import pytest
 
-from tests.fixtures.factories import Account, register
+from tests.fixtures.factories import Account
 from tests.integration.templates.templates_api import (
     GREETING,
     GREETING_VARIABLES,
@@ -29,21 +29,6 @@ pytestmark = [
 STORY_V1 = "You are a guide.\nGreet {{name}}.\nBe brief.\n"
 STORY_V2 = "You are a guide.\nWelcome {{name}} warmly.\nBe brief.\nEnd with a question.\n"
 NAME = [{"name": "name"}]
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient) -> Account:
-    return await register(client)
-
-
-@pytest.fixture
-async def alice(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await register(client)
-
-
-@pytest.fixture
-async def bob(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await register(client)
 
 
 async def story(http: httpx.AsyncClient, owner: Account, **fields: object) -> int:

@@ -15,7 +15,6 @@ that have no such form: they must be re-issued for MQTT.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import secrets
@@ -33,11 +32,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth.models import ApiKey
 from app.db import session_scope, utcnow
 from app.mqtt import dynsec
+from app.mqtt.dispatch import raise_if_cancelled
 from app.mqtt.settings import MqttSettings
 from app.users.models import User
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
+SWEEPER_STOP_SECONDS = 10.0
 SWEEP_OVERLAP = timedelta(seconds=5)
 """Each sweep looks a little further back than the last one ended, so a key that expired
 while the previous sweep ran is never skipped."""
@@ -140,6 +141,9 @@ class BrokerAccounts:
                 await self.sweep_expired()
             except Exception:  # a database hiccup must not end the sweeping
                 logger.exception("expired-key sweep failed; retrying in %.0f s", interval)
+            # The broker calls wait through aiomqtt, which can swallow a cancel that lands
+            # as its reply arrives; without this check the loop would sweep on for ever.
+            raise_if_cancelled()
             await asyncio.sleep(interval)
 
     async def _apply(self, command: str, usernames: Sequence[str], what: str) -> bool:
@@ -172,8 +176,11 @@ async def open_broker_accounts(
         yield accounts
     finally:
         sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        # Bounded, like the bridge's stop: a sweep stuck in a broker call must not hold
+        # shutdown for ever.
+        _, running = await asyncio.wait({sweeper}, timeout=SWEEPER_STOP_SECONDS)
+        if running:
+            logger.error("The expired-key sweep did not stop within %.0f s", SWEEPER_STOP_SECONDS)
 
 
 async def _mqtt_keys(session: AsyncSession, *, user_id: int, valid_at: datetime) -> list[ApiKey]:

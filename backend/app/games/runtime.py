@@ -36,6 +36,7 @@ from app.auth.cache import AuthCache
 from app.config import Settings
 from app.games.owners import PortalOwners
 from app.games.service import ResultStore
+from app.games.templates import PortalTemplates
 from app.llm.sessions import SessionManager
 from app.mqtt.bridge import Bridge
 from app.mqtt.handler import GameHandler
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 
 ELECTION_RETRY_SECONDS = 3.0
 """How often a worker without the bridge checks whether it should take it over."""
+STOP_SECONDS = 10.0
+"""How long shutdown waits for the cancelled bridge (it needs a few seconds at most)."""
 
 
 def lock_path(settings: MqttSettings) -> Path:
@@ -170,6 +173,7 @@ async def open_games(
         settings=mqtt,
         results=ResultStore(sessionmaker),
         events=hub,
+        templates=PortalTemplates(sessionmaker),
     )
     bridge = Bridge(handler, mqtt)
     election = BridgeElection(bridge, lock_path(mqtt), ELECTION_RETRY_SECONDS)
@@ -183,7 +187,11 @@ async def open_games(
     finally:
         hub.close()
         task.cancel()
-        await asyncio.wait({task})  # its failure, if any, was logged by _report_end
+        # Its failure, if any, was logged by _report_end; one that ignores the cancel is a
+        # bug, but must not hold up the rest of the shutdown.
+        _, running = await asyncio.wait({task}, timeout=STOP_SECONDS)
+        if running:
+            logger.error("The MQTT bridge did not stop within %.0f s of shutdown", STOP_SECONDS)
 
 
 def _report_end(task: asyncio.Task[None]) -> None:

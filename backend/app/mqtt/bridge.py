@@ -13,8 +13,9 @@ waiting out every piece. A request the full queue refuses gets the handler's ``b
 
 Last will: an MQTT client has exactly one will, so the bridge's connection carries the first
 project's ``offline``; every further project's is carried by a small connection of its own
-(:class:`~app.mqtt.status.StatusLines`). A clean stop (cancellation) publishes ``offline``
-on every project's status before disconnecting.
+(:class:`~app.mqtt.status.StatusLines`). A stop (cancellation) says ``offline`` on every
+project, then disconnects; it stops the bridge whatever step it lands in, even one where
+aiomqtt swallows it (:func:`~app.mqtt.status.open_client`, ``raise_if_cancelled``).
 
 Broker restarts: the broker keeps this session on disk, with the requests queued for it.
 Mosquitto (2.0.11, as tested) does not keep *shared* subscriptions across its own restart,
@@ -22,11 +23,10 @@ though: until the bridge is back and has subscribed again, requests published to
 broker reach nobody. An empty ``share_group`` subscribes without ``$share`` (for one bridge
 per broker only); those subscriptions survive the restart, so such requests wait for it.
 
-Delivery: paho acknowledges a QoS 1 request as soon as it is read, before it is answered.
-A broker outage therefore loses nothing (the job stays queued here and its reply is
-published after reconnecting), but a bridge process killed mid-request loses that request.
-Messages are read from the moment the broker accepts the connection, so requests the broker
-had queued for this session are taken in before the subscriptions are renewed.
+Delivery: paho acknowledges a QoS 1 request as soon as it is read, before it is answered: a
+broker outage loses nothing (the job stays queued, its reply is published after reconnecting)
+but a bridge process killed mid-request loses that request. Messages are read from the moment
+the broker accepts the connection, so the requests it had queued are taken in first.
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from app.mqtt.dispatch import Admission, Dispatcher, Work
+from app.mqtt.dispatch import Admission, Dispatcher, Work, raise_if_cancelled
 from app.mqtt.messages import Incoming, Job, Outgoing, Publisher, ReplyUndeliverable
 from app.mqtt.settings import MqttSettings
-from app.mqtt.status import StatusLines, announce, status_will
+from app.mqtt.status import StatusLines, announce, connected, status_will
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +191,7 @@ class Bridge:
                     logger.info("Publishing to %s failed (%s); retrying", message.topic, error)
                 else:
                     self._counts["published"] += 1
+                    raise_if_cancelled()  # a stop that landed with the PUBACK ends the job
                     return
             if client is None or time.monotonic() >= deadline:
                 self._counts["unsent"] += 1
@@ -233,6 +234,7 @@ class Bridge:
                 reason,
                 pause,
             )
+            raise_if_cancelled()  # a step above may have swallowed it: no retry then
             await asyncio.sleep(pause)
             delay = min(delay * 2, self._settings.reconnect_max_seconds)
 
@@ -263,11 +265,12 @@ class Bridge:
     async def _connection(self) -> None:
         client = self._new_client()
         first, *others = self._settings.projects
-        async with client:
+        async with connected(client, SHUTDOWN_SECONDS):
             self._client = client
             reader = asyncio.create_task(self._read(client))
             try:
                 await self._subscribe(client)  # first, so "online" means "taking requests"
+                raise_if_cancelled()  # here and below: aiomqtt may have swallowed a cancel
                 lines = StatusLines(
                     self._settings,
                     self._client_id,
@@ -277,6 +280,7 @@ class Bridge:
                 )
                 async with lines:  # each line says "online" for its project
                     await announce(client, self._settings, "online", [first])
+                    raise_if_cancelled()
                     self._counts["connects"] += 1
                     self._served = True
                     self._ready.set()

@@ -13,6 +13,8 @@ their own messages answered in the order they sent them. The dispatcher guarante
 - **Not late:** a job whose deadline passed while it waited is dropped when its turn comes,
   with a log line, instead of being answered late.
 - **Robust:** a job that raises is logged and counted; the workers carry on.
+- **Stoppable:** a cancelled worker stops after its job even if the job swallowed the
+  cancellation (see :func:`raise_if_cancelled`).
 
 It knows nothing of MQTT: the bridge hands it coroutines to run.
 """
@@ -38,6 +40,21 @@ class Admission(enum.Enum):
     QUEUED = "queued"
     DUPLICATE = "duplicate"
     FULL = "full"
+
+
+def raise_if_cancelled() -> None:
+    """Raise :class:`asyncio.CancelledError` if the current task was asked to stop.
+
+    A cancellation can be swallowed below us: Python 3.11's ``asyncio.wait_for`` (which
+    aiomqtt waits for every CONNACK, SUBACK and PUBACK with) returns the result instead of
+    raising when the cancel lands just as the awaited reply arrives (python/cpython#86296).
+    The task still counts the request (:meth:`asyncio.Task.cancelling`), so a loop that
+    checks here after such a step stops instead of carrying on with its next wait, which
+    nothing would ever cancel again.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,7 @@ class Dispatcher:
 
     async def _worker(self) -> None:
         while True:
+            raise_if_cancelled()  # the last job may have swallowed a stop meant for us
             key = await self._ready.get()
             chain = self._chains[key]
             work = chain.popleft()

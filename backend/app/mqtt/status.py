@@ -10,6 +10,10 @@ The lines live and die with the bridge's connection: they open once it is up, an
 is lost ends that connection, so everything reconnects together (a line that dropped alone
 would have left its project ``offline`` while the bridge serves it). On the way down each
 line says ``offline`` itself, then disconnects cleanly (so the broker keeps its will).
+
+Every connection here and in the bridge is opened by :func:`open_client`, which a cancel
+always stops and which leaves no half-open connection behind (aiomqtt's own ``__aenter__``
+can do both: see its docstring).
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
 
 import aiomqtt
 
+from app.mqtt.dispatch import raise_if_cancelled
 from app.mqtt.settings import MqttSettings
 
 
@@ -34,6 +39,55 @@ def status_will(settings: MqttSettings, project: str) -> aiomqtt.Will:
     """The broker's ``offline`` on ``project``'s status when a connection dies unannounced."""
     offline = status_payload(settings.status_service, "offline")
     return aiomqtt.Will(f"{project}/status", offline, qos=1, retain=True)
+
+
+async def open_client(client: aiomqtt.Client, budget: float) -> None:
+    """Connect ``client`` (its ``__aenter__``) so that a cancel, whenever it lands, raises
+    here and leaves no connection open; a failed attempt leaves none open either.
+
+    aiomqtt alone does neither: a cancel that lands as the CONNACK arrives is swallowed
+    (see :func:`~app.mqtt.dispatch.raise_if_cancelled`), and one that lands while the
+    socket connects or CONNACK is awaited (or a CONNACK timeout) leaves the socket open,
+    read and pinged for ever by nobody. So the attempt runs as a task of its own; when this
+    wait is cancelled it gets ``budget`` seconds to settle, then whatever it opened is
+    closed: a clean DISCONNECT if it got connected, the socket dropped otherwise.
+    """
+    entering = asyncio.ensure_future(client.__aenter__())
+    try:
+        await asyncio.shield(entering)
+    except BaseException:
+        await _abandon(client, entering, budget)
+        raise
+    raise_if_cancelled()
+
+
+@contextlib.asynccontextmanager
+async def connected(client: aiomqtt.Client, budget: float) -> AsyncIterator[aiomqtt.Client]:
+    """``async with client`` through :func:`open_client`."""
+    await open_client(client, budget)
+    try:
+        yield client
+    finally:
+        await client.__aexit__(None, None, None)
+
+
+async def _abandon(
+    client: aiomqtt.Client, entering: asyncio.Future[aiomqtt.Client], budget: float
+) -> None:
+    if not entering.done():
+        await asyncio.wait([entering], timeout=budget)
+    if not entering.done():
+        entering.cancel()
+        await asyncio.wait([entering])
+    if entering.cancelled() or entering.exception() is not None:
+        # Not connected (nothing for a DISCONNECT to end, and aiomqtt's disconnect handler
+        # fails on the cancelled CONNACK wait): close paho's socket, if it opened one.
+        client._client._sock_close()
+        return
+    client.timeout = budget  # bounds the DISCONNECT wait in __aexit__
+    with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+        async with asyncio.timeout(budget):
+            await client.__aexit__(None, None, None)
 
 
 async def announce(
@@ -112,9 +166,10 @@ class StatusLines:
         )
 
     async def _connect(self, project: str, client: aiomqtt.Client) -> None:
-        await client.__aenter__()
+        await open_client(client, self._shutdown)
         self._open[project] = client
         await announce(client, self._settings, "online", [project])
+        raise_if_cancelled()
 
     async def _close_all(self) -> None:
         lines, self._open = self._open, {}

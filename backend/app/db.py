@@ -103,3 +103,10 @@ def _upgrade_to_head(database_url: str) -> None:
 async def apply_migrations(database_url: str) -> None:
     """Bring the schema to head; Alembic is synchronous, so it runs in a worker thread."""
     await asyncio.to_thread(_upgrade_to_head, database_url)
+
+
+def like_pattern(text: str) -> str:
+    """`text` as a LIKE pattern matching it anywhere, its wildcards taken literally (escape
+    character `\\`): for searches that must not let a `%` or `_` the person typed match more."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

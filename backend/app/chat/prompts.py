@@ -92,7 +92,8 @@ async def session_prompt(
             return KEEP
         return SessionPrompt(data.system_prompt, records=True)
     variables = canonical_variables(data.variables)
-    recorded = await store.recorded_template(key)
+    # A turn without a session id starts a new session: it has nothing recorded to read.
+    recorded = None if data.session_id is None else await store.recorded_template(key)
     if recorded is not None and _keeps(recorded, data.template, variables):
         return KEEP
     rendered = await render(sessionmaker, user, data.template, data.variables)

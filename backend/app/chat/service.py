@@ -17,7 +17,7 @@ rendered before the turn asks the gate, and a session turn records it once it is
 
 import contextlib
 import uuid
-from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,7 +54,7 @@ from app.errors import (
 from app.llm.client import LLMClient
 from app.llm.errors import LLMError
 from app.llm.limits import ConcurrencyGate
-from app.llm.results import ChatResult, GenerationParams, TextDelta
+from app.llm.results import ChatResult, GenerationParams, TextDelta, cache_n
 from app.llm.sessions import (
     Rewind,
     SessionManager,
@@ -88,14 +88,6 @@ def _usage(result: ChatResult | TurnResult) -> dict[str, int] | None:
     return asdict(result.usage) if result.usage is not None else None
 
 
-def _cache_n(timings: Mapping[str, Any] | None) -> int | None:
-    """Prompt tokens llama.cpp reused from its KV cache, when its timings say."""
-    value = (timings or {}).get("cache_n")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    return None
-
-
 def chat_response(result: ChatResult) -> ChatResponse:
     return ChatResponse.model_validate(
         {
@@ -104,7 +96,7 @@ def chat_response(result: ChatResult) -> ChatResponse:
             "usage": _usage(result),
             "timings": dict(result.timings) if result.timings else None,
             "finish_reason": result.finish_reason,
-            "cache_n": _cache_n(result.timings),
+            "cache_n": cache_n(result.timings),
         }
     )
 
@@ -117,7 +109,7 @@ def turn_response(result: TurnResult) -> SessionChatResponse:
             "model": result.model,
             "usage": _usage(result),
             "timings": dict(result.timings) if result.timings else None,
-            "cache_n": _cache_n(result.timings),
+            "cache_n": cache_n(result.timings),
         }
     )
 

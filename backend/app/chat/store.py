@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from app.chat.models import ChatMessage, ChatSession
 from app.chat.session_templates import TemplateUse, template_titles, use_of
-from app.db import session_scope, utcnow
+from app.db import like_pattern, session_scope, utcnow
 from app.llm.store import (
     MessageStatus,
     SessionKey,
@@ -116,12 +116,6 @@ def _summary(row: ChatSession, titles: dict[int, str]) -> ChatSummary:
         updated_at=summary.updated_at,
         template=use_of(row, titles),
     )
-
-
-def _like_pattern(text: str) -> str:
-    """`text` anywhere, with LIKE's wildcards taken literally (escape character `\\`)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class SqlSessionStore:
@@ -238,7 +232,7 @@ class SqlSessionStore:
                 .options(selectinload(ChatSession.messages))
             )
             if query:
-                pattern = _like_pattern(query)
+                pattern = like_pattern(query)
                 in_messages = exists().where(
                     ChatMessage.session_id == ChatSession.id,
                     ChatMessage.content.ilike(pattern, escape="\\"),

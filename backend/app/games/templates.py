@@ -22,7 +22,7 @@ from app.auth.cache import Principal
 from app.db import session_scope
 from app.errors import DATABASE_UNAVAILABLE, AppError, BadRequest, Conflict, NotFound
 from app.mqtt.owners import KEYLESS_OWNER_PREFIX
-from app.mqtt.prompts import BAD_REFERENCE, ResolvedTemplate, TemplateRefused
+from app.mqtt.prompts import BAD_REFERENCE, Refused, ResolvedTemplate
 from app.mqtt.templates import PortalRef
 from app.templates.schemas import TemplateRefIn
 from app.templates.service import render_reference
@@ -33,15 +33,15 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE = "The portal cannot read its templates right now — try again in a minute"
 
 
-def _refusal(error: AppError) -> TemplateRefused:
+def _refusal(error: AppError) -> Refused:
     """The game's error code for a templates error of the HTTP API."""
     if isinstance(error, NotFound):
-        return TemplateRefused("unknown_template", error.message)
+        return Refused("unknown_template", error.message)
     if isinstance(error, Conflict):
-        return TemplateRefused("template_archived", error.message)
+        return Refused("template_archived", error.message)
     if isinstance(error, BadRequest) and error.error_code == "invalid_variables":
-        return TemplateRefused("invalid_variables", error.message)
-    return TemplateRefused("invalid_request", error.message)
+        return Refused("invalid_variables", error.message)
+    return Refused("invalid_request", error.message)
 
 
 class PortalTemplates:
@@ -56,7 +56,7 @@ class PortalTemplates:
         try:
             asked = TemplateRefIn(id=ref.id, version=ref.version, label=ref.label)
         except ValidationError as exc:
-            raise TemplateRefused("invalid_request", BAD_REFERENCE) from exc
+            raise Refused("invalid_request", BAD_REFERENCE) from exc
         try:
             async with session_scope(self._sessionmaker) as db:
                 viewer = await _viewer(db, owner)
@@ -65,7 +65,7 @@ class PortalTemplates:
             raise _refusal(exc) from exc
         except DATABASE_UNAVAILABLE as exc:
             logger.warning("template %s not rendered, database unavailable: %s", ref.id, exc)
-            raise TemplateRefused("unavailable", UNAVAILABLE) from exc
+            raise Refused("unavailable", UNAVAILABLE) from exc
         return ResolvedTemplate(rendered.prompt, rendered.template_id, rendered.version)
 
 

@@ -112,3 +112,11 @@ class HealthReport:
 def completion_from_chat(result: ChatResult) -> CompletionResult:
     """A chat answer standing in for a raw completion (servers without /v1/completions)."""
     return CompletionResult(**{item.name: getattr(result, item.name) for item in fields(result)})
+
+
+def cache_n(timings: Mapping[str, Any] | None) -> int | None:
+    """Prompt tokens llama.cpp reused from its KV cache, when its timings say."""
+    value = (timings or {}).get("cache_n")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    return None

@@ -53,7 +53,7 @@ from app.mqtt.owners import (
     slot_holder,
 )
 from app.mqtt.projects import PromptSource
-from app.mqtt.prompts import NoPortalTemplates, SessionPrompts, TemplateRefused, TemplateResolver
+from app.mqtt.prompts import NoPortalTemplates, Refused, SessionPrompts, TemplateResolver
 from app.mqtt.replies import ReplyTarget
 from app.mqtt.settings import MqttSettings
 from app.mqtt.states import read_action, state_message
@@ -72,15 +72,6 @@ logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Something went wrong on the server while answering — try again"
 OWNER_UNKNOWN = "The server could not check the API key just now — try again in a minute"
-
-
-class _Refused(Exception):
-    """A job that cannot be done as asked; becomes an error reply with ``code``."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class GameHandler:
@@ -150,7 +141,7 @@ class GameHandler:
         key = SessionKey(owner=owner, project=job.project, session_id=job.session_id)
         try:
             await self._do(job, key, publisher)
-        except (_Refused, TemplateRefused) as exc:
+        except Refused as exc:
             await self._fail(job, owner, publisher, exc.code, exc.message)
         except LLMError as exc:
             logger.warning("%s for session %s: %s", job.kind, job.session_id, exc.log_message)
@@ -203,7 +194,7 @@ class GameHandler:
                 elif isinstance(event, TurnResult):
                     result = event
         if result is None:  # pragma: no cover - a turn always ends with its result
-            raise _Refused("internal_error", INTERNAL_ERROR)
+            raise Refused("internal_error", INTERNAL_ERROR)
         await publisher.publish(replies.answer(target, result.response, result.usage))
         usage = replies.usage_body(result.usage)
         reply = {"response": result.response, "requestId": request.request_id, "usage": usage}
@@ -220,7 +211,7 @@ class GameHandler:
         try:
             message = state_message(key.project, request.state, stuck=stuck)
         except ValueError as exc:
-            raise _Refused("invalid_state", f"The game state was refused — {exc}") from exc
+            raise Refused("invalid_state", f"The game state was refused — {exc}") from exc
         result = await self._sessions.turn(
             key,
             message,

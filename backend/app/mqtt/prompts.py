@@ -41,9 +41,10 @@ BAD_REFERENCE = (
 )
 
 
-class TemplateRefused(Exception):
-    """A template the session cannot use; becomes an error reply with ``code``
-    (``unknown_template``, ``template_archived``, ``invalid_variables``, ``invalid_request``)."""
+class Refused(Exception):
+    """A message that cannot be served as asked (a template the session cannot use, a state
+    the game cannot be given); becomes an error reply with ``code`` (``unknown_template``,
+    ``template_archived``, ``invalid_variables``, ``invalid_request``, ``invalid_state``…)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -64,7 +65,7 @@ class TemplateResolver(Protocol):
     async def resolve(
         self, owner: str, ref: PortalRef, variables: Mapping[str, object], /
     ) -> ResolvedTemplate:
-        """Render ``ref`` as ``owner`` may see it; raises :class:`TemplateRefused`."""
+        """Render ``ref`` as ``owner`` may see it; raises :class:`Refused`."""
         ...
 
 
@@ -74,7 +75,7 @@ class NoPortalTemplates:
     async def resolve(
         self, _owner: str, _ref: PortalRef, _variables: Mapping[str, object], /
     ) -> ResolvedTemplate:
-        raise TemplateRefused("unknown_template", NOT_SERVED)
+        raise Refused("unknown_template", NOT_SERVED)
 
 
 def _whole(value: object) -> int | None:
@@ -94,9 +95,9 @@ def portal_ref(value: TemplateField) -> PortalRef | None:
         return None
     template_id, version = _whole(value.id), _whole(value.version)
     if template_id is None or (value.version is not None and version is None):
-        raise TemplateRefused("invalid_request", BAD_REFERENCE)
+        raise Refused("invalid_request", BAD_REFERENCE)
     if version is not None and value.label is not None:
-        raise TemplateRefused("invalid_request", BAD_REFERENCE)
+        raise Refused("invalid_request", BAD_REFERENCE)
     return PortalRef(template_id, version, value.label)
 
 
@@ -156,7 +157,7 @@ class SessionPrompts:
             return _chosen(resolved, ref, values)
         text = template_content(asked)
         if not text:
-            raise TemplateRefused("invalid_request", NO_TEXT)
+            raise Refused("invalid_request", NO_TEXT)
         return ChosenPrompt(text)
 
     def choose(self, key: SessionKey, chosen: ChosenPrompt) -> None:

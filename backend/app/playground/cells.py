@@ -21,13 +21,12 @@ import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from app.errors import llm_error_to_app_error
 from app.llm.client import LLMClient
 from app.llm.errors import LLMBusy, LLMError, LLMUserLimit
 from app.llm.limits import ConcurrencyGate
-from app.llm.results import ChatResult, GenerationParams, TextDelta
+from app.llm.results import ChatResult, GenerationParams, TextDelta, cache_n
 from app.playground.store import CellOutcome
 
 
@@ -96,12 +95,6 @@ async def _enter_gate(
         return
 
 
-def cache_n_of(timings: Mapping[str, Any] | None) -> int | None:
-    """llama.cpp's count of prompt tokens it took from the KV cache, when it says."""
-    value = (timings or {}).get("cache_n")
-    return int(value) if isinstance(value, int | float) else None
-
-
 def _elapsed_ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
 
@@ -110,7 +103,7 @@ def _finish(job: CellJob, result: ChatResult, started: float) -> None:
     outcome = job.outcome
     outcome.text = result.text
     outcome.usage = asdict(result.usage) if result.usage is not None else None
-    outcome.cache_n = cache_n_of(result.timings)
+    outcome.cache_n = cache_n(result.timings)
     outcome.total_ms = _elapsed_ms(started)
 
 

@@ -19,9 +19,10 @@ from app.auth.cache import Principal
 from app.errors import AppError, BadRequest
 from app.playground.schemas import PlaygroundInput, PlaygroundRunRequest, RunVersionRead, VersionRef
 from app.playground.store import CellOutcome
-from app.templates.access import find_template, require_active
+from app.templates.access import find_template
 from app.templates.models import PromptTemplate, TemplateVersion
-from app.templates.versions import load_variables, render_version, resolve_version
+from app.templates.service import usable_version
+from app.templates.versions import load_variables, render_version
 
 
 @dataclass
@@ -98,8 +99,7 @@ async def _resolve(
     db: AsyncSession, viewer: Principal, ref: VersionRef
 ) -> tuple[PromptTemplate, TemplateVersion]:
     template = await find_template(db, viewer=viewer, template_id=ref.template_id)
-    require_active(template)
-    row = await resolve_version(db, template=template, version=ref.version, label=ref.label)
+    row = await usable_version(db, template=template, version=ref.version, label=ref.label)
     return template, row
 
 

@@ -77,9 +77,9 @@ async def finish_run(db: AsyncSession, run_id: int, status: str) -> None:
     )
 
 
-def _versions(run: PlaygroundRun) -> list[RunVersionRead]:
-    resolved = json.loads(run.request).get(RESOLVED_KEY, [])
-    return [RunVersionRead.model_validate(version) for version in resolved]
+def _versions(stored: dict[str, Any]) -> list[RunVersionRead]:
+    """The versions a stored request resolved to (kept beside the request as accepted)."""
+    return [RunVersionRead.model_validate(version) for version in stored.get(RESOLVED_KEY, [])]
 
 
 def _cell_read(cell: PlaygroundCell) -> CellRead:
@@ -113,13 +113,14 @@ async def read_run(db: AsyncSession, owner_id: int, run_id: int) -> PlaygroundRu
         .where(PlaygroundCell.run_id == run_id)
         .order_by(PlaygroundCell.v, PlaygroundCell.i)
     )
+    stored = json.loads(run.request)
     return PlaygroundRunRead(
         run_id=run.id,
         status=run.status,
         created_at=run.created_at,
         finished_at=run.finished_at,
-        request=PlaygroundRunRequest.model_validate_json(run.request),
-        versions=_versions(run),
+        request=PlaygroundRunRequest.model_validate(stored),
+        versions=_versions(stored),
         cells=[_cell_read(cell) for cell in cells],
     )
 
@@ -138,15 +139,16 @@ async def list_runs(
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
-    items = [
-        RunSummaryRead(
-            run_id=run.id,
-            status=run.status,
-            created_at=run.created_at,
-            finished_at=run.finished_at,
-            versions=_versions(run),
-            input_count=len(json.loads(run.request).get("inputs", [])),
-        )
-        for run in runs
-    ]
-    return items, total or 0
+    return [_summary(run) for run in runs], total or 0
+
+
+def _summary(run: PlaygroundRun) -> RunSummaryRead:
+    stored = json.loads(run.request)
+    return RunSummaryRead(
+        run_id=run.id,
+        status=run.status,
+        created_at=run.created_at,
+        finished_at=run.finished_at,
+        versions=_versions(stored),
+        input_count=len(stored.get("inputs", [])),
+    )

@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, t
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.cache import Principal
+from app.db import like_pattern
 from app.templates.models import PromptTemplate, TemplateTag, TemplateVersion
 from app.templates.schemas import TemplatePage
 from app.templates.service import summaries
@@ -20,12 +21,6 @@ class TemplateFilter:
     tag: str | None = None
     mine: bool = False
     archived: bool = False
-
-
-def like_pattern(text: str) -> str:
-    """`text` as a LIKE pattern matching it anywhere, its wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def visible_to(user: Principal, *, archived: bool) -> ColumnElement[bool]:

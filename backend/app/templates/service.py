@@ -69,6 +69,15 @@ class RenderedTemplate:
     prompt: str
 
 
+async def usable_version(
+    db: AsyncSession, *, template: PromptTemplate, version: int | None, label: str | None
+) -> TemplateVersion:
+    """The version a reference names (the latest without one), of a template still in use:
+    the one rule every edge resolves by (render, chat, games, the playground)."""
+    require_active(template)
+    return await resolve_version(db, template=template, version=version, label=label)
+
+
 async def render_template(
     db: AsyncSession,
     *,
@@ -77,8 +86,7 @@ async def render_template(
     label: str | None,
     values: Mapping[str, object],
 ) -> RenderedTemplate:
-    require_active(template)
-    row = await resolve_version(db, template=template, version=version, label=label)
+    row = await usable_version(db, template=template, version=version, label=label)
     return RenderedTemplate(
         template_id=template.id,
         version=row.version,

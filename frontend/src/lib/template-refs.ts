@@ -51,10 +51,3 @@ export function refFromFields(fields: {
   if (typeof fields.label === "string") return { kind: "label", label: fields.label };
   return { kind: "latest" };
 }
-
-/** "production (v3)", "v2", or "latest (v4)": how a chosen version reads in a sentence. */
-export function refName(ref: VersionRef, resolved: number | undefined): string {
-  if (ref.kind === "version") return `v${ref.version}`;
-  const number = resolved === undefined ? "" : ` (v${resolved})`;
-  return ref.kind === "label" ? `${ref.label}${number}` : `latest${number}`;
-}

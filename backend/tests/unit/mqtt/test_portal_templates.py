@@ -13,9 +13,9 @@ from app.llm import MemoryStore, SessionKey, SessionManager
 from app.mqtt.contract import TemplateText
 from app.mqtt.handler import GameHandler
 from app.mqtt.prompts import (
+    Refused,
     ResolvedTemplate,
     SessionPrompts,
-    TemplateRefused,
     portal_ref,
 )
 from app.mqtt.templates import PortalRef
@@ -48,11 +48,11 @@ class Resolver:
     ) -> ResolvedTemplate:
         self.calls.append((owner, ref, dict(variables)))
         if ref.id == 404:
-            raise TemplateRefused("unknown_template", "No template 404")
+            raise Refused("unknown_template", "No template 404")
         if ref.id == 409:
-            raise TemplateRefused("template_archived", "Template 409 is archived")
+            raise Refused("template_archived", "Template 409 is archived")
         if "name" not in variables:
-            raise TemplateRefused("invalid_variables", "missing: name")
+            raise Refused("invalid_variables", "missing: name")
         version = ref.version or self.version
         return ResolvedTemplate(f"T{ref.id}v{version} {variables['name']}", ref.id, version)
 
@@ -110,7 +110,7 @@ class TestReference:
          {"id": 7, "version": 2, "label": "production"}],
     )  # fmt: skip
     def test_a_malformed_reference_is_refused(self, fields: dict[str, Any]) -> None:
-        with pytest.raises(TemplateRefused) as refused:
+        with pytest.raises(Refused) as refused:
             portal_ref(TemplateText.model_validate(fields))
         assert refused.value.code == "invalid_request"
 

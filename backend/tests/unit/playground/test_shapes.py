@@ -5,7 +5,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from app.playground.cells import CellJob, cache_n_of
+from app.playground.cells import CellJob
 from app.playground.plan import messages_for
 from app.playground.schemas import PlaygroundInput, PlaygroundRunRequest
 from app.playground.service import outcome_event
@@ -50,12 +50,6 @@ def test_with_a_message_the_prompt_is_the_system_prompt() -> None:
         {"role": "system", "content": "Be brief"},
         {"role": "user", "content": "Why?"},
     ]
-
-
-def test_cache_n_comes_from_llama_cpp_timings_when_present() -> None:
-    assert cache_n_of({"cache_n": 412, "prompt_n": 3}) == 412
-    assert cache_n_of({"prompt_n": 3}) is None
-    assert cache_n_of(None) is None
 
 
 def test_a_complete_cell_is_cell_done_and_a_failed_one_cell_error() -> None:

@@ -19,10 +19,15 @@ import {
   type SessionChatRequest,
   type SessionChatResponse,
   type SessionHistoryRead,
-  TemplatesService,
 } from "@/api/client";
 import { unwrap } from "@/api/http";
 import { postSse, type SseResult } from "@/api/sse";
+import {
+  pickerTemplatesQueryOptions,
+  templateQueryOptions,
+  templateVersionQueryOptions,
+  templateVersionsQueryOptions,
+} from "@/api/template-queries";
 
 export type ChatOptions = Omit<ChatRequest, "messages" | "stream">;
 export type SessionChatOptions = Omit<SessionChatRequest, "session_id" | "message" | "stream">;
@@ -169,71 +174,25 @@ export const llmHealthQueryOptions = () =>
     retry: false,
   });
 
-/**
- * Templates for the chat's picker. Their keys are the templates pages' (`["templates", …]`),
- * so a template saved there refreshes the picker, and a version read once is shared.
- */
-export const chatTemplateKeys = {
-  list: () => ["templates", "list", "picker"] as const,
-  detail: (templateId: number) => ["templates", "detail", templateId] as const,
-  versions: (templateId: number) =>
-    [...chatTemplateKeys.detail(templateId), "versions", "picker"] as const,
-  version: (templateId: number, version: number) =>
-    [...chatTemplateKeys.detail(templateId), "version", version] as const,
-};
-
-/** The most templates and versions the picker lists (the API's largest page). */
-const PICKER_PAGE_SIZE = 100;
-
-/** The templates the person may use: their own and the shared ones, not archived. */
+/** Templates for the chat's picker (shared with the playground's, see api/template-queries). */
 export function usePickerTemplates(enabled = true) {
-  return useQuery({
-    queryKey: chatTemplateKeys.list(),
-    queryFn: ({ signal }) =>
-      unwrap(TemplatesService.listTemplates({ query: { page_size: PICKER_PAGE_SIZE }, signal })),
-    staleTime: 30_000,
-    enabled,
-  });
+  return useQuery({ ...pickerTemplatesQueryOptions(), enabled });
 }
 
 export function useTemplate(templateId: number | null) {
-  return useQuery({
-    queryKey: chatTemplateKeys.detail(templateId ?? 0),
-    queryFn: ({ signal }) =>
-      unwrap(TemplatesService.readTemplate({ path: { template_id: templateId ?? 0 }, signal })),
-    staleTime: 30_000,
-    enabled: templateId !== null,
-  });
+  return useQuery({ ...templateQueryOptions(templateId ?? 0), enabled: templateId !== null });
 }
 
 export function useTemplateVersions(templateId: number | null) {
   return useQuery({
-    queryKey: chatTemplateKeys.versions(templateId ?? 0),
-    queryFn: ({ signal }) =>
-      unwrap(
-        TemplatesService.listTemplateVersions({
-          path: { template_id: templateId ?? 0 },
-          query: { page_size: PICKER_PAGE_SIZE },
-          signal,
-        }),
-      ),
-    staleTime: 30_000,
+    ...templateVersionsQueryOptions(templateId ?? 0),
     enabled: templateId !== null,
   });
 }
 
-/** A version never changes once written: it is read once. */
 export function useTemplateVersion(templateId: number | null, version: number | undefined) {
   return useQuery({
-    queryKey: chatTemplateKeys.version(templateId ?? 0, version ?? 0),
-    queryFn: ({ signal }) =>
-      unwrap(
-        TemplatesService.readTemplateVersion({
-          path: { template_id: templateId ?? 0, version: version ?? 0 },
-          signal,
-        }),
-      ),
-    staleTime: Number.POSITIVE_INFINITY,
+    ...templateVersionQueryOptions(templateId ?? 0, version ?? 0),
     enabled: templateId !== null && version !== undefined,
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRefValue, refName, refValue, resolveVersion } from "@/lib/template-refs";
+import { parseRefValue, refValue, resolveVersion } from "@/lib/template-refs";
 import type { VariableSpec } from "@/lib/template-variables";
 import {
   buildRequest,
@@ -41,12 +41,6 @@ describe("version references", () => {
     expect(resolveVersion({ kind: "label", label: "production" }, template)).toBe(2);
     expect(resolveVersion({ kind: "label", label: "gone" }, template)).toBeUndefined();
     expect(resolveVersion({ kind: "version", version: 1 }, undefined)).toBe(1);
-  });
-
-  it("read as a short name", () => {
-    expect(refName({ kind: "label", label: "production" }, 3)).toBe("production (v3)");
-    expect(refName({ kind: "latest" }, 4)).toBe("latest (v4)");
-    expect(refName({ kind: "version", version: 2 }, 2)).toBe("v2");
   });
 });
 

@@ -1,8 +1,8 @@
 import { useQueries } from "@tanstack/react-query";
 import type { TemplateRead } from "@/api/client";
+import { templateQueryOptions, templateVersionQueryOptions } from "@/api/template-queries";
 import { resolveVersion } from "@/lib/template-refs";
 import { unionVariables, type VariableSpec } from "@/lib/template-variables";
-import { templateQueryOptions, templateVersionQueryOptions } from "../api";
 import type { VersionChoice } from "../playground-form";
 
 export interface ChosenVersions {

@@ -22,6 +22,7 @@ export default defineConfig({
     port: 5173,
     proxy: {
       "/api": { target: apiTarget, changeOrigin: true },
+      "/v1": { target: apiTarget, changeOrigin: true },
     },
   },
   test: {

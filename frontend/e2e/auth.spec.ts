@@ -40,6 +40,13 @@ test("sign up (and be logged in), visit every page, log out, log in again", asyn
   await page.getByRole("button", { name: "Create key" }).click();
   const newKey = page.getByLabel("New API key");
   await expect(newKey).toHaveValue(/^pp_/);
+  // The OpenAI-compatible API examples carry this server's /v1 and the new key.
+  const gateway = page.getByRole("region", { name: "OpenAI-compatible API" });
+  const baseUrl = new URL("/v1", page.url()).href;
+  await expect(gateway.getByRole("textbox", { name: "Base URL" })).toHaveValue(baseUrl);
+  await expect(gateway.locator(".snippet pre")).toContainText(
+    `api_key="${await newKey.inputValue()}"`,
+  );
   await expect(page.getByRole("rowheader", { name: "e2e script", exact: true })).toBeVisible();
   await shot(page, "auth-04-api-keys");
   await page.getByRole("button", { name: "Revoke e2e script" }).click();

@@ -6,6 +6,7 @@ import { Card } from "@/components/ui/card";
 import { formatDateTime } from "@/lib/format";
 import { useApiKeys, useRevokeApiKey } from "../api";
 import { CreateKeyForm } from "./create-key-form";
+import { GatewayPanel } from "./gateway-panel";
 import { NewKeyNotice } from "./new-key-notice";
 
 export function ApiKeysPanel() {
@@ -21,6 +22,9 @@ export function ApiKeysPanel() {
         </p>
         <CreateKeyForm onCreated={setCreated} />
         {created ? <NewKeyNotice apiKey={created} onDismiss={() => setCreated(null)} /> : null}
+      </Card>
+      <Card title="OpenAI-compatible API">
+        <GatewayPanel apiKey={created?.key ?? null} />
       </Card>
       <Card title="Your keys">
         <ApiKeyList />

@@ -11,6 +11,21 @@ pick_python() {
   echo "Python 3.11 or newer is required (apt-get install python3 python3-venv)" >&2; exit 1
 }
 
+# uv installs the same pinned lock in seconds where pip takes minutes; pip stays the fallback
+# for machines where uv cannot read the lock's package indexes.
+UV_VERSION=0.13.9
+install_python_lock() {
+  if "$PY" -m pip install -q "uv==$UV_VERSION" &&
+    "$VENV/bin/uv" pip install -q --python "$PY" --index-strategy unsafe-best-match \
+      -r backend/requirements.lock &&
+    "$VENV/bin/uv" pip install -q --python "$PY" --no-deps -e backend; then
+    return
+  fi
+  say "uv could not install the lock; installing it with pip"
+  "$PY" -m pip install -q -r backend/requirements.lock
+  "$PY" -m pip install -q --no-deps -e backend
+}
+
 if [ ! -x "$PY" ]; then
   say "creating .venv"
   "$(pick_python)" -m venv "$VENV"
@@ -18,9 +33,7 @@ fi
 lock_hash="$(sha256sum backend/requirements.lock backend/pyproject.toml | sha256sum | cut -c1-16)"
 if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$lock_hash" ]; then
   say "installing Python dependencies (backend/requirements.lock)"
-  "$PY" -m pip install -q --upgrade pip
-  "$PY" -m pip install -q -r backend/requirements.lock
-  "$PY" -m pip install -q --no-deps -e backend
+  install_python_lock
   echo "$lock_hash" > "$VENV/.installed"
 fi
 

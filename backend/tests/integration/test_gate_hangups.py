@@ -36,8 +36,16 @@ async def http(live_server: str) -> httpx.AsyncClient:
 
 
 async def hang_up(http: httpx.AsyncClient, path: str, body: dict[str, object], account: Account):
-    with pytest.raises(TimeoutError):
-        await asyncio.wait_for(http.post(path, json=body, headers=account.headers), HANG_UP_AFTER_S)
+    """Give up waiting and close the connection, as a browser tab or script that quits does.
+
+    A client of its own per request: its sockets are closed when it exits, whereas a request
+    cancelled inside a shared pool may leave its connection open for the server to wait on.
+    """
+    async with httpx.AsyncClient(base_url=http.base_url, timeout=30) as own:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(
+                own.post(path, json=body, headers=account.headers), HANG_UP_AFTER_S
+            )
 
 
 async def gate_state(http: httpx.AsyncClient) -> tuple[int, int]:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Everything CI runs, in the order a failure is cheapest to find.
 source "$(dirname "$0")/lib.sh"
+SECONDS=0
 bash scripts/setup.sh
+say "setup: $SECONDS s"
 if ! [ -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then
     say "installing Chromium (Debian package) for the browser tests"
@@ -10,9 +12,12 @@ if ! [ -x /usr/bin/chromium ]; then
     echo "Browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1
   fi
 fi
-say "lint";        bash scripts/lint.sh
-say "types";       bash scripts/typecheck.sh
-say "backend tests"; bash scripts/test-python.sh
-say "front-end tests"; (cd frontend && npm run --silent test)
-say "browser tests"; bash scripts/test-e2e.sh
-say "all checks passed"
+# Each step reports its time: `make test` must stay under 15 minutes on a 2-core machine, and
+# the backend's slowest tests are listed so that a slow newcomer is seen where it lands.
+step() { local name="$1" started=$SECONDS; shift; say "$name"; "$@"; say "$name: $((SECONDS - started)) s"; }
+step "lint" bash scripts/lint.sh
+step "types" bash scripts/typecheck.sh
+step "backend tests" bash scripts/test-python.sh all tests --durations=15
+step "front-end tests" bash -c 'cd frontend && npm run --silent test'
+step "browser tests" bash scripts/test-e2e.sh
+say "all checks passed in $SECONDS s"

@@ -1,14 +1,17 @@
-"""The one client of the upstream LLM server: chat, streams, raw completions, tokens, health.
+"""The one client of the upstream LLM server: chat, streams, raw completions, tokens, health,
+and the raw OpenAI-shaped calls a gateway passes through.
 
-One :class:`LLMClient` per process owns one pooled ``openai.AsyncOpenAI`` on the aiohttp
-transport (the measured fastest; see docs on the LLM runtime). llama.cpp's own endpoints
-outside ``/v1`` go over the same HTTP client, never a second pool.
+One :class:`LLMClient` per process speaks OpenAI-compatible HTTP itself over one pooled
+aiohttp session (:mod:`.transport`): bodies are plain dicts encoded and decoded by
+``orjson``, streams are parsed as they arrive, and nothing is validated into models on the
+way (an SDK doing so cost about half the event loop's time under load). llama.cpp's own
+endpoints outside ``/v1`` go over the same session, never a second pool.
 
 llama.cpp is detected once through ``/props``. Only then are its extras sent
 (``cache_prompt``; ``chat_template_kwargs`` when ``LLM_SKIP_THINKING`` is on): the real
 OpenAI API rejects unknown fields. What the server told (llama.cpp or not, model, slot
-context, slot count) is cached, and probed again after the server was unreachable.
-Chat answers lose their ``<think>…</think>`` blocks whatever the settings.
+context, slot count, model list) is cached, and probed again after the server was
+unreachable. Chat answers lose their ``<think>…</think>`` blocks whatever the settings.
 
 Deadlines: ``LLMSettings.timeout`` bounds a whole request, streams included. It is
 applied to each step of a stream separately (never as one scope spanning a ``yield``,
@@ -28,15 +31,19 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-import httpx2
-import openai
-from openai import AsyncOpenAI, DefaultAioHttpClient
+import aiohttp
 
 from .errors import LLMError, LLMUnavailable
 from .llamacpp import LlamaCppEndpoints, total_slots_of
-from .parsing import StreamAccumulator, chat_result, completion_result
+from .parsing import (
+    ChunkPassage,
+    StreamAccumulator,
+    chat_result,
+    completion_result,
+    strip_choices,
+)
 from .results import (
     ChatMessage,
     ChatResult,
@@ -50,11 +57,14 @@ from .results import (
     completion_from_chat,
 )
 from .settings import LLMSettings
-from .upstream_errors import START_HINT, resend_if_stale, upstream_errors
+from .transport import EndpointMissing, Upstream
+from .upstream_errors import START_HINT, upstream_errors
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-NO_KEY = "no-key"  # the openai client insists on a key; servers without auth ignore it
+CHAT_PATH = "/v1/chat/completions"
+COMPLETIONS_PATH = "/v1/completions"
+MODELS_PATH = "/v1/models"
 
 
 @dataclass(frozen=True)
@@ -83,15 +93,24 @@ async def next_before(iterator: AsyncIterator[T], deadline: float) -> T | None:
         return await anext(iterator, None)
 
 
+def portal_model(model_id: str) -> dict[str, Any]:
+    """The ``/v1/models`` entry standing in for a server that lists none."""
+    return {"id": model_id, "object": "model", "owned_by": "portal", "created": 0}
+
+
 class LLMClient:
-    """Async client of an OpenAI-compatible server (llama.cpp, vLLM, OpenAI)."""
+    """Async client of an OpenAI-compatible server (llama.cpp, vLLM, OpenAI).
+
+    ``session`` is an aiohttp session the caller owns and closes (tests, or a process that
+    already pools connections); without one the client opens and closes its own.
+    """
 
     def __init__(
         self,
         settings: LLMSettings,
         *,
         base_url: str | None = None,
-        http_client: httpx2.AsyncClient | None = None,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
         url = base_url or settings.server_url
         if not url:
@@ -101,26 +120,10 @@ class LLMClient:
             )
         self._settings = settings
         self._root = server_root(url)
-        api_key = settings.api_key.get_secret_value() if settings.api_key else None
-        timeout = httpx2.Timeout(settings.timeout, connect=settings.connect_timeout)
-        self._owns_http = http_client is None
-        self._http = http_client or DefaultAioHttpClient(
-            timeout=timeout,
-            limits=httpx2.Limits(
-                max_connections=settings.pool_size, max_keepalive_connections=settings.pool_size
-            ),
-        )
-        self._openai = AsyncOpenAI(
-            base_url=f"{self._root}/v1",
-            api_key=api_key or NO_KEY,
-            http_client=self._http,
-            max_retries=settings.max_retries,
-            timeout=timeout,
-        )
-        self._llama = LlamaCppEndpoints(
-            self._http, self._root, api_key=api_key, timeout=settings.health_timeout
-        )
+        self._upstream = Upstream(self._root, settings, session)
+        self._llama = LlamaCppEndpoints(self._upstream, timeout=settings.health_timeout)
         self._server: _ServerInfo | None = None
+        self._models: list[dict[str, Any]] | None = None
         self._probe_lock = asyncio.Lock()
         self._completions_missing = False
         self._tokenizer_missing = False
@@ -141,8 +144,7 @@ class LLMClient:
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it was handed in by the caller."""
-        if self._owns_http:
-            await self._openai.close()
+        await self._upstream.close()
 
     # --- server discovery ---------------------------------------------------------------
 
@@ -161,6 +163,7 @@ class LLMClient:
 
     def _forget_server(self) -> None:
         self._server = None
+        self._models = None
         self._completions_missing = False
         self._tokenizer_missing = False
 
@@ -177,19 +180,29 @@ class LLMClient:
         with self._errors():
             props = await self._llama.props()
             slot_context = await self._llama.slot_context(props) if props is not None else None
-            model = self._settings.model or await self._first_model()
+            model = self._settings.model
+            if model is None:
+                listed = await self._list_models()
+                model = str(listed[0]["id"]) if listed else "default"
+                self._models = listed or [portal_model(model)]
         return _ServerInfo(model, props is not None, slot_context, total_slots_of(props))
+
+    async def _list_models(self) -> list[dict[str, Any]]:
+        """The server's ``/v1/models`` entries; none when it has no such endpoint."""
+        try:
+            page = await self._upstream.json(
+                "GET", MODELS_PATH, budget=self._settings.timeout, missing=(404,)
+            )
+        except EndpointMissing:
+            return []
+        data = page.get("data") if isinstance(page, dict) else None
+        if not isinstance(data, list):
+            raise ValueError(f"{MODELS_PATH} sent no model list")
+        return [entry for entry in data if isinstance(entry, dict) and "id" in entry]
 
     async def is_llama_cpp(self) -> bool:
         """Whether the server accepts llama.cpp's extra request fields (found once, cached)."""
         return (await self._info()).llama_cpp
-
-    async def _first_model(self) -> str:
-        try:
-            page = await self._openai.models.list()
-        except openai.NotFoundError:
-            return "default"
-        return page.data[0].id if page.data else "default"
 
     async def slot_context(self) -> int:
         """Context size of one server slot, or ``LLM_SLOT_CONTEXT_FALLBACK`` if unknown."""
@@ -205,25 +218,57 @@ class LLMClient:
             return None
         return info.total_slots
 
+    async def models(self) -> list[dict[str, Any]]:
+        """The server's ``/v1/models`` entries as it sent them, cached with the other server
+        facts; a server without that list gets one entry for the model the portal uses."""
+        info = await self._info()
+        if self._models is None:
+            with self._errors():
+                listed = await self._list_models()
+            self._models = listed or [portal_model(info.model)]
+        return [dict(entry) for entry in self._models]
+
     # --- request bodies -----------------------------------------------------------------
 
     def _deadline(self) -> float:
         return asyncio.get_running_loop().time() + self._settings.timeout
 
+    def _extras(self, info: _ServerInfo, *, chat: bool) -> dict[str, Any]:
+        """llama.cpp's request fields; nothing for other servers, which reject them."""
+        if not info.llama_cpp:
+            return {}
+        if chat and self._settings.skip_thinking:  # thinking is stripped either way
+            return {"cache_prompt": True, "chat_template_kwargs": {"enable_thinking": False}}
+        return {"cache_prompt": True}
+
     def _body(
-        self, info: _ServerInfo, params: GenerationParams | None, *, chat: bool
+        self, info: _ServerInfo, params: GenerationParams | None, *, chat: bool, stream: bool
     ) -> dict[str, Any]:
         params = params or GenerationParams()
-        body: dict[str, Any] = {"model": info.model, **params.sampling(self._settings)}
-        extra: dict[str, Any] = {}
-        if info.llama_cpp:
-            extra["cache_prompt"] = True
-            if chat and self._settings.skip_thinking:  # thinking is stripped either way
-                extra["chat_template_kwargs"] = {"enable_thinking": False}
-        extra.update(params.extra)
-        if extra:
-            body["extra_body"] = extra
+        body: dict[str, Any] = {
+            "model": info.model,
+            **params.sampling(self._settings),
+            **self._extras(info, chat=chat),
+            **params.extra,
+            "stream": stream,
+        }
+        if stream:
+            body["stream_options"] = {"include_usage": True}
         return body
+
+    def _raw_body(
+        self, info: _ServerInfo, body: dict[str, Any], *, chat: bool, stream: bool
+    ) -> dict[str, Any]:
+        """The caller's body as given, on the upstream's model, with llama.cpp's extras
+        unless the caller set them, and the stream mode the method stands for."""
+        payload = {**self._extras(info, chat=chat), **body, "model": info.model, "stream": stream}
+        options = payload.pop("stream_options", None)
+        if stream:
+            payload["stream_options"] = {
+                **(options if isinstance(options, dict) else {}),
+                "include_usage": True,
+            }
+        return payload
 
     # --- chat ---------------------------------------------------------------------------
 
@@ -232,39 +277,27 @@ class LLMClient:
     ) -> ChatResult:
         """One chat answer, free of thinking blocks."""
         info = await self._info()
-        body = self._body(info, params, chat=True)
+        body = self._body(info, params, chat=True, stream=False)
+        body["messages"] = messages
         with self._errors():
-            async with asyncio.timeout(self._settings.timeout):
-                response = await resend_if_stale(
-                    lambda: self._openai.chat.completions.create(
-                        messages=cast(Any, list(messages)), stream=False, **body
-                    ),
-                    self._root,
-                )
-            return chat_result(response)
+            response = await self._upstream.json(
+                "POST", CHAT_PATH, body, budget=self._settings.timeout
+            )
+            return chat_result(response, info.model)
 
     async def stream(
         self, messages: Sequence[ChatMessage], params: GenerationParams | None = None
     ) -> AsyncGenerator[StreamEvent, None]:
         """Chat answer as :class:`TextDelta` events, then one final :class:`ChatResult`."""
         info = await self._info()
-        body = self._body(info, params, chat=True)
+        body = self._body(info, params, chat=True, stream=True)
+        body["messages"] = messages
         accumulator = StreamAccumulator(info.model, strip=True)
-        deadline = self._deadline()
         with self._errors():
-            async with asyncio.timeout_at(deadline):
-                upstream = await resend_if_stale(
-                    lambda: self._openai.chat.completions.create(
-                        messages=cast(Any, list(messages)),
-                        stream=True,
-                        stream_options={"include_usage": True},
-                        **body,
-                    ),
-                    self._root,
-                )
-            async with upstream:
-                chunks = aiter(upstream)
-                while (chunk := await next_before(chunks, deadline)) is not None:
+            async with self._upstream.stream(
+                CHAT_PATH, body, deadline=self._deadline(), budget=self._settings.timeout
+            ) as chunks:
+                async for chunk in chunks:
                     if text := accumulator.add_chat(chunk):
                         yield TextDelta(text)
             if tail := accumulator.flush():
@@ -279,19 +312,21 @@ class LLMClient:
         """Continuation of a raw prompt (``/v1/completions``), or a chat answer as fallback."""
         if not self._completions_missing:
             info = await self._info()
-            body = self._body(info, params, chat=False)
+            body = self._body(info, params, chat=False, stream=False)
+            body["prompt"] = prompt
             with self._errors():
                 try:
-                    async with asyncio.timeout(self._settings.timeout):
-                        response = await resend_if_stale(
-                            lambda: self._openai.completions.create(
-                                prompt=prompt, stream=False, **body
-                            ),
-                            self._root,
-                        )
-                    return completion_result(response)
-                except openai.NotFoundError:
+                    response = await self._upstream.json(
+                        "POST",
+                        COMPLETIONS_PATH,
+                        body,
+                        budget=self._settings.timeout,
+                        missing=(404,),
+                    )
+                except EndpointMissing:
                     self._completions_missing = True
+                else:
+                    return completion_result(response, info.model)
         return completion_from_chat(await self.chat([{"role": "user", "content": prompt}], params))
 
     async def stream_complete(
@@ -300,29 +335,24 @@ class LLMClient:
         """Streamed continuation of a raw prompt, with the same chat fallback."""
         if not self._completions_missing:
             info = await self._info()
-            body = self._body(info, params, chat=False)
-            deadline = self._deadline()
+            body = self._body(info, params, chat=False, stream=True)
+            body["prompt"] = prompt
+            accumulator = StreamAccumulator(info.model, strip=False)
             with self._errors():
                 try:
-                    async with asyncio.timeout_at(deadline):
-                        upstream = await resend_if_stale(
-                            lambda: self._openai.completions.create(
-                                prompt=prompt,
-                                stream=True,
-                                stream_options={"include_usage": True},
-                                **body,
-                            ),
-                            self._root,
-                        )
-                except openai.NotFoundError:
-                    self._completions_missing = True
-                else:
-                    accumulator = StreamAccumulator(info.model, strip=False)
-                    async with upstream:
-                        chunks = aiter(upstream)
-                        while (chunk := await next_before(chunks, deadline)) is not None:
+                    async with self._upstream.stream(
+                        COMPLETIONS_PATH,
+                        body,
+                        deadline=self._deadline(),
+                        budget=self._settings.timeout,
+                        missing=(404,),
+                    ) as chunks:
+                        async for chunk in chunks:
                             if text := accumulator.add_completion(chunk):
                                 yield TextDelta(text)
+                except EndpointMissing:
+                    self._completions_missing = True
+                else:
                     yield accumulator.result(CompletionResult)
                     return
         async with contextlib.aclosing(
@@ -330,6 +360,59 @@ class LLMClient:
         ) as events:
             async for event in events:
                 yield completion_from_chat(event) if isinstance(event, ChatResult) else event
+
+    # --- raw OpenAI bodies, for the gateway -------------------------------------------------
+
+    async def chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/chat/completions`` with the caller's OpenAI body (every field as given,
+        ``model`` set to the upstream's, llama.cpp's extras added, not streamed): the
+        server's JSON with each ``choices[i].message.content`` free of thinking blocks."""
+        info = await self._info()
+        payload = self._raw_body(info, body, chat=True, stream=False)
+        with self._errors():
+            response = await self._upstream.json(
+                "POST", CHAT_PATH, payload, budget=self._settings.timeout
+            )
+            if not isinstance(response, dict):
+                raise ValueError("the chat completion is not a JSON object")
+            return strip_choices(response)
+
+    def chat_completion_chunks(self, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
+        """The same, streamed: every chunk as the server sent it, each choice's
+        ``delta.content`` free of thinking blocks (it may become ``""``). A stream that ends
+        without any finish reason raises :class:`LLMUnavailable` (cut short)."""
+        return self._raw_chunks(CHAT_PATH, body, chat=True)
+
+    async def completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/completions`` with the caller's body, like :meth:`chat_completion`;
+        continuations are returned as sent (no thinking stripping)."""
+        info = await self._info()
+        payload = self._raw_body(info, body, chat=False, stream=False)
+        with self._errors():
+            response = await self._upstream.json(
+                "POST", COMPLETIONS_PATH, payload, budget=self._settings.timeout
+            )
+            if not isinstance(response, dict):
+                raise ValueError("the completion is not a JSON object")
+            return response
+
+    def completion_chunks(self, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
+        """The same, streamed, like :meth:`chat_completion_chunks` without stripping."""
+        return self._raw_chunks(COMPLETIONS_PATH, body, chat=False)
+
+    async def _raw_chunks(
+        self, path: str, body: dict[str, Any], *, chat: bool
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        info = await self._info()
+        payload = self._raw_body(info, body, chat=chat, stream=True)
+        passage = ChunkPassage(strip=chat)
+        with self._errors():
+            async with self._upstream.stream(
+                path, payload, deadline=self._deadline(), budget=self._settings.timeout
+            ) as chunks:
+                async for chunk in chunks:
+                    yield passage(chunk)
+            passage.end()
 
     # --- tokens and health --------------------------------------------------------------
 
@@ -370,7 +453,7 @@ class LLMClient:
         with self._errors(logging.INFO):
             code = await self._llama.health_status()
             if code == 404:
-                await self._openai.models.list()
+                await self._upstream.json("GET", MODELS_PATH, budget=self._settings.timeout)
                 return "ok", None
         if code == 200:
             return "ok", None

@@ -6,7 +6,9 @@
     │                    (502-504 included); a retry may help
     ├── LLMTimeout       the server accepted the request but did not finish in time
     ├── LLMBadResponse   the server answered, but refused or garbled this request: an
-    │                    unparsable body, or a 4xx other than 429; retrying will not help
+    │   │                unparsable body, or a 4xx other than 429; retrying will not help
+    │   └── LLMRejected  the server refused this request as invalid (400, 413, 422…):
+    │                    its own message in ``detail``, its status in ``status``
     ├── LLMBusy          global capacity is exhausted; try again after ``retry_after`` s
     └── LLMUserLimit     this owner already has as many requests as allowed in flight
 
@@ -41,6 +43,22 @@ class LLMTimeout(LLMError):
 
 class LLMBadResponse(LLMError):
     """The server answered, but refused the request or sent something unusable."""
+
+
+class LLMRejected(LLMBadResponse):
+    """The server refused this request as invalid (HTTP 400/413/422 and other 4xx except
+    401/403/404/429): ``detail`` is the server's own message, ``status`` its status.
+
+    A gateway relays both to its caller as they are; the portal's own routes treat it as any
+    other bad response.
+    """
+
+    def __init__(
+        self, message: str, *, status: int, detail: str, log_message: str | None = None
+    ) -> None:
+        super().__init__(message, log_message=log_message)
+        self.status = status
+        self.detail = detail
 
 
 class LLMBusy(LLMError):

@@ -1,18 +1,16 @@
 """The llama.cpp endpoints that live outside ``/v1``: ``/props``, ``/slots``, ``/tokenize``,
 ``/health``.
 
-They are called over the same pooled HTTP client the ``openai`` client uses, so one
-process keeps exactly one connection pool to the server. Servers that are not llama.cpp
-answer 404 here; every method turns that into ``None`` so callers can fall back.
+They are called over the same pooled session as ``/v1``, so one process keeps exactly one
+connection pool to the server. Servers that are not llama.cpp answer 404 (or 405/501)
+here; every method turns that into ``None`` so callers can fall back.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx2
-
-from .upstream_errors import from_status, resend_if_stale, upstream_errors
+from .transport import MISSING_STATUSES, EndpointMissing, Upstream
 
 
 def total_slots_of(props: dict[str, Any] | None) -> int | None:
@@ -22,43 +20,23 @@ def total_slots_of(props: dict[str, Any] | None) -> int | None:
 
 
 class LlamaCppEndpoints:
-    """Thin JSON calls to llama.cpp's native endpoints on the shared HTTP client."""
+    """Thin JSON calls to llama.cpp's native endpoints on the shared session."""
 
-    def __init__(
-        self, http: httpx2.AsyncClient, root_url: str, *, api_key: str | None, timeout: float
-    ) -> None:
-        self._http = http
-        self._root = root_url
+    def __init__(self, upstream: Upstream, *, timeout: float) -> None:
+        self._upstream = upstream
         self._timeout = timeout
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
-    async def _call(
-        self, method: str, path: str, body: dict[str, Any] | None = None
-    ) -> httpx2.Response:
-        with upstream_errors(self._root, self._timeout):
-            return await resend_if_stale(
-                lambda: self._http.request(
-                    method,
-                    self._root + path,
-                    json=body,
-                    headers=self._headers,
-                    timeout=self._timeout,
-                ),
-                self._root,
+    async def _json(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            return await self._upstream.json(
+                method, path, body, budget=self._timeout, missing=MISSING_STATUSES
             )
-
-    async def _json(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any | None:
-        response = await self._call(method, path, body)
-        if response.status_code in (404, 405, 501):
+        except EndpointMissing:
             return None
-        if response.is_error:
-            raise from_status(response, self._root)
-        with upstream_errors(self._root, self._timeout):
-            return response.json()
 
     async def health_status(self) -> int:
         """HTTP status of ``/health``: 200 ready, 503 loading, 404 not llama.cpp."""
-        return (await self._call("GET", "/health")).status_code
+        return await self._upstream.status("/health", budget=self._timeout)
 
     async def props(self) -> dict[str, Any] | None:
         """Server properties, or ``None`` when the server is not llama.cpp."""

@@ -1,15 +1,26 @@
-"""LLMClient against a scripted mock transport: resending on a stale pooled connection, and
-what it reads from llama.cpp's ``/props``."""
+"""LLMClient against small local HTTP servers: resending on a stale pooled connection, what
+it reads from llama.cpp's ``/props``, and a session handed in by the caller."""
 
+import asyncio
+import contextlib
 import json
+import logging
+import socket
+import struct
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx2
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from app.llm import LLMClient, LLMSettings, LLMUnavailable
 
 HELLO = [{"role": "user", "content": "hello"}]
+SETTINGS = LLMSettings.model_validate(
+    {"timeout": 5, "connect_timeout": 1, "health_timeout": 1, "model": "m"}
+)
 ANSWER = {
     "id": "c1",
     "object": "chat.completion",
@@ -22,65 +33,138 @@ ANSWER = {
 }
 
 
-class ScriptedUpstream:
-    """Answers /v1/models and /v1/chat/completions; chat fails with the queued errors first.
+class KeepAliveServer:
+    """A bare HTTP/1.1 server on a real socket that keeps connections alive, except that it
+    drops the connection a chat request arrives on, ``drop_chats`` times: what a client sees
+    when the server had closed an idle pooled connection just as the request was written.
 
-    ``props`` is the body of ``/props``; without it the server is not llama.cpp (404).
+    ``reset`` drops with a TCP reset instead of an orderly close.
     """
 
-    def __init__(self, failures: list[Exception], props: dict[str, Any] | None = None) -> None:
-        self.failures = failures
-        self.props = props
-        self.chat_calls = 0
+    def __init__(self, *, drop_chats: int, reset: bool = False) -> None:
+        self.drop_chats = drop_chats
+        self.reset = reset
+        self.chat_requests = 0
+        self.connections = 0
+        self._server: asyncio.Server | None = None
 
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        if request.url.path == "/props" and self.props is not None:
-            return httpx2.Response(200, json=self.props)
-        if request.url.path == "/v1/models":
-            return httpx2.Response(200, json={"object": "list", "data": [{"id": "m"}]})
-        if request.url.path == "/v1/chat/completions":
-            self.chat_calls += 1
-            if self.failures:
-                raise self.failures.pop(0)
-            return httpx2.Response(200, content=json.dumps(ANSWER).encode())
-        return httpx2.Response(404)
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def __aenter__(self) -> "KeepAliveServer":
+        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while path := await _read_request(reader):
+                if path == "/v1/chat/completions":
+                    self.chat_requests += 1
+                    if self.drop_chats > 0:
+                        self.drop_chats -= 1
+                        self._drop(writer)
+                        return
+                    writer.write(_response(200, ANSWER))
+                else:
+                    writer.write(_response(404, {"error": {"message": "no such endpoint"}}))
+                await writer.drain()
+        writer.close()
+
+    def _drop(self, writer: asyncio.StreamWriter) -> None:
+        if self.reset:
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.close()
 
 
-def stale_write_error() -> httpx2.ConnectTimeout:
-    # What the aiohttp transport raises when it writes to a keep-alive socket the server closed.
-    error = httpx2.ConnectTimeout("Can not write request body")
-    error.__cause__ = ConnectionResetError("Cannot write to closing transport")
-    return error
+async def _read_request(reader: asyncio.StreamReader) -> str | None:
+    """The path of the next request on the connection, its body consumed; ``None`` at EOF."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError:
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    length = next(
+        (int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length")),
+        0,
+    )
+    await reader.readexactly(length)
+    return lines[0].split(" ")[1]
 
 
-def client_for(upstream: ScriptedUpstream) -> LLMClient:
-    http = httpx2.AsyncClient(transport=httpx2.MockTransport(upstream))
-    settings = LLMSettings.model_validate({"timeout": 5, "max_retries": 0})
-    return LLMClient(settings, base_url="http://upstream.test", http_client=http)
+def _response(status: int, body: dict[str, Any]) -> bytes:
+    data = json.dumps(body).encode()
+    head = f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}"
+    return head.encode() + b"\r\n\r\n" + data
 
 
-async def test_a_closed_pooled_connection_is_resent_once_and_the_answer_arrives() -> None:
-    upstream = ScriptedUpstream([stale_write_error()])
-    async with client_for(upstream) as llm:
-        result = await llm.chat(HELLO)
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+async def test_a_closed_pooled_connection_is_resent_once_and_the_answer_arrives(
+    reset: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with (
+        KeepAliveServer(drop_chats=1, reset=reset) as server,
+        LLMClient(SETTINGS, base_url=server.url) as llm,
+    ):
+        assert not await llm.is_llama_cpp()  # the probe leaves a pooled connection
+        with caplog.at_level(logging.INFO, logger="app.llm"):
+            result = await llm.chat(HELLO)
     assert result.text == "hi"
-    assert upstream.chat_calls == 2
+    assert server.chat_requests == 2
+    assert server.connections == 2
+    assert "closed a pooled connection; resending" in caplog.text
 
 
 async def test_a_second_closed_connection_is_reported_not_retried_forever() -> None:
-    upstream = ScriptedUpstream([stale_write_error(), stale_write_error()])
-    async with client_for(upstream) as llm:
+    async with (
+        KeepAliveServer(drop_chats=5) as server,
+        LLMClient(SETTINGS, base_url=server.url) as llm,
+    ):
         with pytest.raises(LLMUnavailable, match="offline"):
             await llm.chat(HELLO)
-    assert upstream.chat_calls == 2
+    assert server.chat_requests == 2
 
 
-async def test_a_refused_connection_is_not_resent() -> None:
-    upstream = ScriptedUpstream([httpx2.ConnectError("connection refused")])
-    async with client_for(upstream) as llm:
-        with pytest.raises(LLMUnavailable, match="offline"):
+async def test_a_refused_connection_is_not_resent(caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    async with LLMClient(SETTINGS, base_url=url) as llm:
+        with caplog.at_level(logging.INFO, logger="app.llm"), pytest.raises(LLMUnavailable):
             await llm.chat(HELLO)
-    assert upstream.chat_calls == 1
+    assert "resending" not in caplog.text
+    assert "ConnectionRefusedError" in caplog.text or "Connect call failed" in caplog.text
+
+
+@contextlib.asynccontextmanager
+async def props_server(props: dict[str, Any] | None) -> AsyncIterator[str]:
+    """A server whose ``/props`` is ``props`` (404 without), with one model."""
+
+    async def answer_props(_request: web.Request) -> web.Response:
+        if props is None:
+            raise web.HTTPNotFound()
+        return web.json_response(props)
+
+    async def answer_models(_request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": "m"}]})
+
+    app = web.Application()
+    app.router.add_get("/props", answer_props)
+    app.router.add_get("/v1/models", answer_models)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
 
 
 class TestTotalSlots:
@@ -96,5 +180,40 @@ class TestTotalSlots:
         ],
     )
     async def test_reads_props(self, props: dict[str, Any] | None, expected: int | None) -> None:
-        async with client_for(ScriptedUpstream([], props)) as llm:
+        async with props_server(props) as url, LLMClient(SETTINGS, base_url=url) as llm:
             assert await llm.total_slots() == expected
+
+
+async def test_a_session_handed_in_is_used_and_left_open() -> None:
+    props = {"total_slots": 2, "default_generation_settings": {"n_ctx": 4096}}
+    async with props_server(props) as url, aiohttp.ClientSession() as session:
+        async with LLMClient(SETTINGS, base_url=url, session=session) as llm:
+            assert await llm.total_slots() == 2
+        assert not session.closed
+
+
+@pytest.mark.parametrize(("retries", "calls"), [(0, 1), (1, 2)])
+async def test_llm_max_retries_sends_a_failed_request_again(retries: int, calls: int) -> None:
+    received: list[int] = []
+
+    async def chat(_request: web.Request) -> web.Response:
+        received.append(1)
+        if len(received) == 1:
+            return web.json_response({"error": {"message": "loading"}}, status=503)
+        return web.json_response(ANSWER)
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    settings = SETTINGS.model_copy(update={"max_retries": retries})
+    try:
+        async with LLMClient(settings, base_url=str(server.make_url(""))) as llm:
+            if retries:
+                assert (await llm.chat(HELLO)).text == "hi"
+            else:
+                with pytest.raises(LLMUnavailable, match="failed to answer"):
+                    await llm.chat(HELLO)
+    finally:
+        await server.close()
+    assert len(received) == calls

@@ -16,6 +16,8 @@ from app.completion.router import router as completion_router
 from app.config import Settings, get_settings
 from app.errors import document_error_shape, install_error_handlers
 from app.games.router import router as games_router
+from app.gateway.bodylimit import GatewayBodyLimit
+from app.gateway.router import router as gateway_router
 from app.health.router import router as health_router
 from app.lifespan import lifespan
 from app.playground.router import router as playground_router
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # One INFO line per upstream request would double the log volume of every chat turn;
     # Alembic lists its plugins at every start-up.
-    for chatty in ("httpx", "httpx2", "alembic.runtime.plugins"):
+    for chatty in ("httpx", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     app = FastAPI(
         title="Prompt Portal",
@@ -76,11 +78,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         games_router,
         templates_router,
         playground_router,
+        gateway_router,
     ):
         app.include_router(router)
     # Added first, so it runs inside CORS: a 413 carries the CORS headers a browser needs
     # to read it.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(GatewayBodyLimit, max_bytes=settings.max_body_bytes)  # OpenAI's shape
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

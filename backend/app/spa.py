@@ -23,12 +23,16 @@ MISSING_BUILD = (
 )
 
 
+API_PREFIXES = ("/api", "/v1")
+"""Paths the API owns: an unknown one there is a JSON 404, never the page."""
+
+
 def is_api_path(path: str) -> bool:
-    return path == "/api" or path.startswith("/api/")
+    return any(path == prefix or path.startswith(f"{prefix}/") for prefix in API_PREFIXES)
 
 
 class FrontendRoute(APIRoute):
-    """A catch-all route that leaves `/api` alone."""
+    """A catch-all route that leaves the API paths (`/api`, `/v1`) alone."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "http" and is_api_path(scope["path"]):

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateTemplateData, CreateTemplateErrors, CreateTemplateResponses, CreateTemporaryPasswordData, CreateTemporaryPasswordErrors, CreateTemporaryPasswordResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, DeleteTemplateData, DeleteTemplateErrors, DeleteTemplateLabelData, DeleteTemplateLabelErrors, DeleteTemplateLabelResponses, DeleteTemplateResponses, DiffTemplateVersionsData, DiffTemplateVersionsErrors, DiffTemplateVersionsResponses, EditChatMessageData, EditChatMessageErrors, EditChatMessageResponses, ExportTemplateData, ExportTemplateErrors, ExportTemplateResponses, ExportTemplatesData, ExportTemplatesErrors, ExportTemplatesResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ImportTemplatesData, ImportTemplatesErrors, ImportTemplatesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsErrors, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesErrors, ListCompletionTypesResponses, ListGameResultsData, ListGameResultsErrors, ListGameResultsResponses, ListPlaygroundRunsData, ListPlaygroundRunsErrors, ListPlaygroundRunsResponses, ListTemplatesData, ListTemplatesErrors, ListTemplatesResponses, ListTemplateVersionsData, ListTemplateVersionsErrors, ListTemplateVersionsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginUserData, LoginUserErrors, LoginUserResponses, LogoutUserData, LogoutUserErrors, LogoutUserResponses, PublishGameMessageData, PublishGameMessageErrors, PublishGameMessageResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeErrors, ReadMeResponses, ReadMqttStatusData, ReadMqttStatusErrors, ReadMqttStatusResponses, ReadPlaygroundRunData, ReadPlaygroundRunErrors, ReadPlaygroundRunResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, ReadTemplateData, ReadTemplateErrors, ReadTemplateResponses, ReadTemplateVersionData, ReadTemplateVersionErrors, ReadTemplateVersionResponses, RefreshAccessTokenData, RefreshAccessTokenErrors, RefreshAccessTokenResponses, RegenerateChatAnswerData, RegenerateChatAnswerErrors, RegenerateChatAnswerResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, RenameChatSessionData, RenameChatSessionErrors, RenameChatSessionResponses, RenderTemplateData, RenderTemplateErrors, RenderTemplateResponses, RestoreChatSessionData, RestoreChatSessionErrors, RestoreChatSessionResponses, RestoreTemplateVersionData, RestoreTemplateVersionErrors, RestoreTemplateVersionResponses, RunPlaygroundData, RunPlaygroundErrors, RunPlaygroundResponses, SetTemplateLabelData, SetTemplateLabelErrors, SetTemplateLabelResponses, StreamGameEventsData, StreamGameEventsErrors, StreamGameEventsResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateTemplateData, UpdateTemplateErrors, UpdateTemplateResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
+import type { ChatData, ChatErrors, ChatResponses, ChatSessionData, ChatSessionErrors, ChatSessionResponses, ChatSessionStreamData, ChatSessionStreamErrors, ChatSessionStreamResponses, ChatStreamData, ChatStreamErrors, ChatStreamResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateChatCompletionData, CreateChatCompletionErrors, CreateChatCompletionResponses, CreateCompletionData, CreateCompletionErrors, CreateCompletionResponses, CreateTemplateData, CreateTemplateErrors, CreateTemplateResponses, CreateTemporaryPasswordData, CreateTemporaryPasswordErrors, CreateTemporaryPasswordResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteChatSessionData, DeleteChatSessionErrors, DeleteChatSessionResponses, DeleteTemplateData, DeleteTemplateErrors, DeleteTemplateLabelData, DeleteTemplateLabelErrors, DeleteTemplateLabelResponses, DeleteTemplateResponses, DiffTemplateVersionsData, DiffTemplateVersionsErrors, DiffTemplateVersionsResponses, EditChatMessageData, EditChatMessageErrors, EditChatMessageResponses, ExportTemplateData, ExportTemplateErrors, ExportTemplateResponses, ExportTemplatesData, ExportTemplatesErrors, ExportTemplatesResponses, GenerateCompletionData, GenerateCompletionErrors, GenerateCompletionResponses, ImportTemplatesData, ImportTemplatesErrors, ImportTemplatesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListChatSessionsData, ListChatSessionsErrors, ListChatSessionsResponses, ListCompletionTypesData, ListCompletionTypesErrors, ListCompletionTypesResponses, ListGameResultsData, ListGameResultsErrors, ListGameResultsResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListPlaygroundRunsData, ListPlaygroundRunsErrors, ListPlaygroundRunsResponses, ListTemplatesData, ListTemplatesErrors, ListTemplatesResponses, ListTemplateVersionsData, ListTemplateVersionsErrors, ListTemplateVersionsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginUserData, LoginUserErrors, LoginUserResponses, LogoutUserData, LogoutUserErrors, LogoutUserResponses, PublishGameMessageData, PublishGameMessageErrors, PublishGameMessageResponses, ReadHealthData, ReadHealthResponses, ReadLlmHealthData, ReadLlmHealthResponses, ReadMeData, ReadMeErrors, ReadMeResponses, ReadModelData, ReadModelErrors, ReadModelResponses, ReadMqttStatusData, ReadMqttStatusErrors, ReadMqttStatusResponses, ReadPlaygroundRunData, ReadPlaygroundRunErrors, ReadPlaygroundRunResponses, ReadSessionHistoryData, ReadSessionHistoryErrors, ReadSessionHistoryLegacyData, ReadSessionHistoryLegacyErrors, ReadSessionHistoryLegacyResponses, ReadSessionHistoryResponses, ReadTemplateData, ReadTemplateErrors, ReadTemplateResponses, ReadTemplateVersionData, ReadTemplateVersionErrors, ReadTemplateVersionResponses, RefreshAccessTokenData, RefreshAccessTokenErrors, RefreshAccessTokenResponses, RegenerateChatAnswerData, RegenerateChatAnswerErrors, RegenerateChatAnswerResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, RenameChatSessionData, RenameChatSessionErrors, RenameChatSessionResponses, RenderTemplateData, RenderTemplateErrors, RenderTemplateResponses, RestoreChatSessionData, RestoreChatSessionErrors, RestoreChatSessionResponses, RestoreTemplateVersionData, RestoreTemplateVersionErrors, RestoreTemplateVersionResponses, RunPlaygroundData, RunPlaygroundErrors, RunPlaygroundResponses, SetTemplateLabelData, SetTemplateLabelErrors, SetTemplateLabelResponses, StreamGameEventsData, StreamGameEventsErrors, StreamGameEventsResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateTemplateData, UpdateTemplateErrors, UpdateTemplateResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -730,6 +730,64 @@ export class PlaygroundService {
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/playground/runs/{run_id}',
             ...options
+        });
+    }
+}
+
+export class OpenaiService {
+    /**
+     * List Models
+     */
+    public static listModels<ThrowOnError extends boolean = false>(options?: Options<ListModelsData, ThrowOnError>) {
+        return (options?.client ?? client).get<ListModelsResponses, ListModelsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/models',
+            ...options
+        });
+    }
+    
+    /**
+     * Read Model
+     */
+    public static readModel<ThrowOnError extends boolean = false>(options: Options<ReadModelData, ThrowOnError>) {
+        return (options.client ?? client).get<ReadModelResponses, ReadModelErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/models/{model}',
+            ...options
+        });
+    }
+    
+    /**
+     * Create Chat Completion
+     *
+     * OpenAI's chat completion, relayed to the model server with the caller's fields as given. Portal extensions in the body (the SDK's `extra_body`): `session_id` (a turn of a stored session; the answer and each chunk carry `session_id`), `template` and `variables` (a prompt template rendered as the system prompt).
+     */
+    public static createChatCompletion<ThrowOnError extends boolean = false>(options: Options<CreateChatCompletionData, ThrowOnError>) {
+        return (options.client ?? client).post<CreateChatCompletionResponses, CreateChatCompletionErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/chat/completions',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Create Completion
+     *
+     * OpenAI's (legacy) text completion, relayed to the model server.
+     */
+    public static createCompletion<ThrowOnError extends boolean = false>(options: Options<CreateCompletionData, ThrowOnError>) {
+        return (options.client ?? client).post<CreateCompletionResponses, CreateCompletionErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/completions',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
         });
     }
 }

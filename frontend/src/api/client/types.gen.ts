@@ -97,6 +97,20 @@ export type ApiKeyRead = {
 };
 
 /**
+ * AssistantMessage
+ */
+export type AssistantMessage = {
+    /**
+     * Role
+     */
+    role: string;
+    /**
+     * Content
+     */
+    content?: string | null;
+};
+
+/**
  * CellRead
  *
  * One stored cell: version `v` of the run answering input `i`.
@@ -155,6 +169,174 @@ export type CellRead = {
      * Prompt tokens llama.cpp reused from its KV cache
      */
     cache_n?: number | null;
+};
+
+/**
+ * ChatCompletion
+ *
+ * A chat answer (`session_id` on a session turn).
+ */
+export type ChatCompletion = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Object
+     */
+    object?: string;
+    /**
+     * Created
+     */
+    created: number;
+    /**
+     * Model
+     */
+    model: string;
+    /**
+     * Choices
+     */
+    choices: Array<ChatCompletionChoice>;
+    usage?: OpenAiUsage | null;
+    /**
+     * Session Id
+     *
+     * The session of a session turn
+     */
+    session_id?: string | null;
+};
+
+/**
+ * ChatCompletionChoice
+ */
+export type ChatCompletionChoice = {
+    /**
+     * Index
+     */
+    index: number;
+    message: AssistantMessage;
+    /**
+     * Finish Reason
+     */
+    finish_reason?: string | null;
+};
+
+/**
+ * ChatCompletionRequest
+ *
+ * `POST /v1/chat/completions`; unknown fields go to the model server unchanged.
+ */
+export type ChatCompletionRequest = {
+    /**
+     * Model
+     *
+     * One of the ids `GET /v1/models` lists
+     */
+    model: string;
+    /**
+     * Temperature
+     */
+    temperature?: number | null;
+    /**
+     * Top P
+     */
+    top_p?: number | null;
+    /**
+     * N
+     */
+    n?: number | null;
+    /**
+     * Max Tokens
+     */
+    max_tokens?: number | null;
+    /**
+     * Stop
+     */
+    stop?: string | Array<string> | null;
+    /**
+     * Seed
+     */
+    seed?: number | null;
+    /**
+     * Presence Penalty
+     */
+    presence_penalty?: number | null;
+    /**
+     * Frequency Penalty
+     */
+    frequency_penalty?: number | null;
+    /**
+     * Logit Bias
+     */
+    logit_bias?: {
+        [key: string]: number;
+    } | null;
+    /**
+     * Stream
+     */
+    stream?: boolean | null;
+    stream_options?: StreamOptions | null;
+    /**
+     * User
+     */
+    user?: string | null;
+    /**
+     * Messages
+     */
+    messages: Array<OpenAiMessage>;
+    /**
+     * Max Completion Tokens
+     */
+    max_completion_tokens?: number | null;
+    /**
+     * Logprobs
+     */
+    logprobs?: boolean | null;
+    /**
+     * Top Logprobs
+     */
+    top_logprobs?: number | null;
+    /**
+     * Response Format
+     */
+    response_format?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Tools
+     */
+    tools?: Array<{
+        [key: string]: unknown;
+    }> | null;
+    /**
+     * Tool Choice
+     */
+    tool_choice?: string | {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Parallel Tool Calls
+     */
+    parallel_tool_calls?: boolean | null;
+    /**
+     * Session Id
+     *
+     * Portal extension: a turn of this stored session. The last user message is the question, a system message the session's system prompt; the history comes from the session. An unknown id starts a session with that id, `null` one with a new id. The answer names the session in `session_id`.
+     */
+    session_id?: string | null;
+    /**
+     * Portal extension: a prompt template version (`id` with `version`, `label`, or neither for the latest) rendered as the system prompt; not together with a system message
+     */
+    template?: TemplateRefIn | null;
+    /**
+     * Variables
+     *
+     * Portal extension: values of the template's variables
+     */
+    variables?: {
+        [key: string]: boolean | number | number | string;
+    } | null;
+    [key: string]: unknown;
 };
 
 /**
@@ -645,6 +827,133 @@ export type MqttStatusRead = {
 };
 
 /**
+ * OpenAIContentPart
+ *
+ * One part of a message's content: `{"type": "text", "text": ...}`, an image, …
+ */
+export type OpenAiContentPart = {
+    /**
+     * Type
+     */
+    type: string;
+    /**
+     * Text
+     */
+    text?: string | null;
+    [key: string]: unknown;
+};
+
+/**
+ * OpenAIError
+ */
+export type OpenAiError = {
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Type
+     */
+    type: string;
+    /**
+     * Param
+     */
+    param: string | null;
+    /**
+     * Code
+     */
+    code: string | null;
+    /**
+     * Session Id
+     *
+     * A session turn that failed after its question was stored: the session
+     */
+    session_id?: string | null;
+};
+
+/**
+ * OpenAIErrorResponse
+ *
+ * OpenAI's error JSON, the one error shape under `/v1`.
+ */
+export type OpenAiErrorResponse = {
+    error: OpenAiError;
+};
+
+/**
+ * OpenAIMessage
+ */
+export type OpenAiMessage = {
+    /**
+     * Role
+     */
+    role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function';
+    /**
+     * Content
+     */
+    content?: string | Array<OpenAiContentPart> | null;
+    /**
+     * Name
+     */
+    name?: string | null;
+    [key: string]: unknown;
+};
+
+/**
+ * OpenAIModel
+ */
+export type OpenAiModel = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Object
+     */
+    object?: string;
+    /**
+     * Created
+     */
+    created?: number;
+    /**
+     * Owned By
+     */
+    owned_by?: string;
+};
+
+/**
+ * OpenAIModelList
+ */
+export type OpenAiModelList = {
+    /**
+     * Object
+     */
+    object?: 'list';
+    /**
+     * Data
+     */
+    data: Array<OpenAiModel>;
+};
+
+/**
+ * OpenAIUsage
+ */
+export type OpenAiUsage = {
+    /**
+     * Prompt Tokens
+     */
+    prompt_tokens: number;
+    /**
+     * Completion Tokens
+     */
+    completion_tokens: number;
+    /**
+     * Total Tokens
+     */
+    total_tokens: number;
+};
+
+/**
  * PlaygroundInput
  *
  * One row: the template's variable values, and the user's message (if any).
@@ -1088,6 +1397,19 @@ export type SessionTitleUpdate = {
 };
 
 /**
+ * StreamOptions
+ */
+export type StreamOptions = {
+    /**
+     * Include Usage
+     *
+     * End the stream with a chunk holding `usage` (no choices)
+     */
+    include_usage?: boolean | null;
+    [key: string]: unknown;
+};
+
+/**
  * TemplateBundle
  *
  * Several templates (all of the caller's, from `GET /api/templates/export`).
@@ -1508,6 +1830,133 @@ export type TemporaryPasswordRead = {
      * Temporary Password
      */
     temporary_password: string;
+};
+
+/**
+ * TextCompletion
+ */
+export type TextCompletion = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Object
+     */
+    object?: string;
+    /**
+     * Created
+     */
+    created: number;
+    /**
+     * Model
+     */
+    model: string;
+    /**
+     * Choices
+     */
+    choices: Array<TextCompletionChoice>;
+    usage?: OpenAiUsage | null;
+};
+
+/**
+ * TextCompletionChoice
+ */
+export type TextCompletionChoice = {
+    /**
+     * Index
+     */
+    index: number;
+    /**
+     * Text
+     */
+    text: string;
+    /**
+     * Finish Reason
+     */
+    finish_reason?: string | null;
+};
+
+/**
+ * TextCompletionRequest
+ *
+ * `POST /v1/completions`; unknown fields go to the model server unchanged.
+ */
+export type TextCompletionRequest = {
+    /**
+     * Model
+     *
+     * One of the ids `GET /v1/models` lists
+     */
+    model: string;
+    /**
+     * Temperature
+     */
+    temperature?: number | null;
+    /**
+     * Top P
+     */
+    top_p?: number | null;
+    /**
+     * N
+     */
+    n?: number | null;
+    /**
+     * Max Tokens
+     */
+    max_tokens?: number | null;
+    /**
+     * Stop
+     */
+    stop?: string | Array<string> | null;
+    /**
+     * Seed
+     */
+    seed?: number | null;
+    /**
+     * Presence Penalty
+     */
+    presence_penalty?: number | null;
+    /**
+     * Frequency Penalty
+     */
+    frequency_penalty?: number | null;
+    /**
+     * Logit Bias
+     */
+    logit_bias?: {
+        [key: string]: number;
+    } | null;
+    /**
+     * Stream
+     */
+    stream?: boolean | null;
+    stream_options?: StreamOptions | null;
+    /**
+     * User
+     */
+    user?: string | null;
+    /**
+     * Prompt
+     */
+    prompt: string | Array<string> | Array<number> | Array<Array<number>>;
+    /**
+     * Logprobs
+     */
+    logprobs?: number | null;
+    /**
+     * Echo
+     */
+    echo?: boolean | null;
+    /**
+     * Best Of
+     */
+    best_of?: number | null;
+    /**
+     * Suffix
+     */
+    suffix?: string | null;
+    [key: string]: unknown;
 };
 
 /**
@@ -4022,3 +4471,216 @@ export type ReadPlaygroundRunResponses = {
 };
 
 export type ReadPlaygroundRunResponse = ReadPlaygroundRunResponses[keyof ReadPlaygroundRunResponses];
+
+export type ListModelsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/models';
+};
+
+export type ListModelsErrors = {
+    /**
+     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
+     */
+    401: OpenAiErrorResponse;
+    /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: OpenAiErrorResponse;
+    /**
+     * The model server sent an answer that could not be read
+     */
+    502: OpenAiErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: OpenAiErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: OpenAiErrorResponse;
+};
+
+export type ListModelsError = ListModelsErrors[keyof ListModelsErrors];
+
+export type ListModelsResponses = {
+    /**
+     * Successful Response
+     */
+    200: OpenAiModelList;
+};
+
+export type ListModelsResponse = ListModelsResponses[keyof ListModelsResponses];
+
+export type ReadModelData = {
+    body?: never;
+    path: {
+        /**
+         * Model
+         */
+        model: string;
+    };
+    query?: never;
+    url: '/v1/models/{model}';
+};
+
+export type ReadModelErrors = {
+    /**
+     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
+     */
+    401: OpenAiErrorResponse;
+    /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: OpenAiErrorResponse;
+    /**
+     * No such model (`model_not_found`), template or other object
+     */
+    404: OpenAiErrorResponse;
+    /**
+     * The model server sent an answer that could not be read
+     */
+    502: OpenAiErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: OpenAiErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: OpenAiErrorResponse;
+};
+
+export type ReadModelError = ReadModelErrors[keyof ReadModelErrors];
+
+export type ReadModelResponses = {
+    /**
+     * Successful Response
+     */
+    200: OpenAiModel;
+};
+
+export type ReadModelResponse = ReadModelResponses[keyof ReadModelResponses];
+
+export type CreateChatCompletionData = {
+    body: ChatCompletionRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/chat/completions';
+};
+
+export type CreateChatCompletionErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: OpenAiErrorResponse;
+    /**
+     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
+     */
+    401: OpenAiErrorResponse;
+    /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: OpenAiErrorResponse;
+    /**
+     * No such model (`model_not_found`), template or other object
+     */
+    404: OpenAiErrorResponse;
+    /**
+     * The named template is archived (`template_archived`)
+     */
+    409: OpenAiErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: OpenAiErrorResponse;
+    /**
+     * Too many requests of yours are running (`rate_limit_exceeded`): wait the seconds `Retry-After` says
+     */
+    429: OpenAiErrorResponse;
+    /**
+     * The model server sent an answer that could not be read
+     */
+    502: OpenAiErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: OpenAiErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: OpenAiErrorResponse;
+};
+
+export type CreateChatCompletionError = CreateChatCompletionErrors[keyof CreateChatCompletionErrors];
+
+export type CreateChatCompletionResponses = {
+    /**
+     * JSON, or with `stream: true` Server-Sent Events: `data:` chunks in OpenAI's format, then `data: [DONE]`
+     */
+    200: ChatCompletion;
+};
+
+export type CreateChatCompletionResponse = CreateChatCompletionResponses[keyof CreateChatCompletionResponses];
+
+export type CreateCompletionData = {
+    body: TextCompletionRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/completions';
+};
+
+export type CreateCompletionErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: OpenAiErrorResponse;
+    /**
+     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
+     */
+    401: OpenAiErrorResponse;
+    /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: OpenAiErrorResponse;
+    /**
+     * No such model (`model_not_found`), template or other object
+     */
+    404: OpenAiErrorResponse;
+    /**
+     * The named template is archived (`template_archived`)
+     */
+    409: OpenAiErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: OpenAiErrorResponse;
+    /**
+     * Too many requests of yours are running (`rate_limit_exceeded`): wait the seconds `Retry-After` says
+     */
+    429: OpenAiErrorResponse;
+    /**
+     * The model server sent an answer that could not be read
+     */
+    502: OpenAiErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: OpenAiErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: OpenAiErrorResponse;
+};
+
+export type CreateCompletionError = CreateCompletionErrors[keyof CreateCompletionErrors];
+
+export type CreateCompletionResponses = {
+    /**
+     * JSON, or with `stream: true` Server-Sent Events: `data:` chunks in OpenAI's format, then `data: [DONE]`
+     */
+    200: TextCompletion;
+};
+
+export type CreateCompletionResponse = CreateCompletionResponses[keyof CreateCompletionResponses];

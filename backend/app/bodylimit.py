@@ -1,10 +1,16 @@
 """Refuse request bodies over the global cap with 413, before a handler reads them.
 
 Pure ASGI on purpose: `BaseHTTPMiddleware` would buffer streams and break cancellation.
+
+The 413 is in the portal's error shape, except under a prefix given its own renderer (`/v1`
+answers in OpenAI's shape; `app.main` passes that renderer, so this module knows no
+surface). A body that declares its length is refused here before any route runs. One that
+does not is counted while the route reads it: the route renders that 413 itself, as any of
+its errors, and this layer renders it only if the route let it through.
 """
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -16,6 +22,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ErrorRenderer = Callable[[str], dict[str, Any]]
+"""A 413's JSON body, made from its message."""
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -31,12 +39,27 @@ class BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"Request body is larger than {max_bytes} bytes")
 
 
-class BodySizeLimit:
-    """Check Content-Length up front, and count the bytes of bodies that do not declare it."""
+def _portal_refusal(message: str) -> dict[str, Any]:
+    return error_body(message, code=BodyTooLarge.code)
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+
+def _is_under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(f"{prefix}/")
+
+
+class BodySizeLimit:
+    """Check Content-Length up front, and count the bytes of bodies that do not declare it.
+
+    ``renderers`` maps a path prefix to the body of its 413, for a surface that has its own
+    error shape; other paths get the portal's.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, renderers: Mapping[str, ErrorRenderer] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.renderers = dict(renderers or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,7 +67,7 @@ class BodySizeLimit:
             return
         declared = self._declared_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await self._reject(send)
+            await self._reject(scope, send)
             return
         received = 0
 
@@ -59,7 +82,7 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, send)
         except BodyTooLarge:
-            await self._reject(send)
+            await self._reject(scope, send)
 
     @staticmethod
     def _declared_length(scope: Scope) -> int | None:
@@ -68,9 +91,15 @@ class BodySizeLimit:
                 return int(value) if value.isdigit() else None
         return None
 
-    async def _reject(self, send: Send) -> None:
+    def _renderer(self, path: str) -> ErrorRenderer:
+        for prefix, render in self.renderers.items():
+            if _is_under(path, prefix):
+                return render
+        return _portal_refusal
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
         refusal = BodyTooLarge(self.max_bytes)
-        body = json.dumps(error_body(refusal.detail, code=refusal.code)).encode()
+        body = json.dumps(self._renderer(scope["path"])(refusal.detail)).encode()
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),

@@ -16,7 +16,7 @@ from app.completion.router import router as completion_router
 from app.config import Settings, get_settings
 from app.errors import document_error_shape, install_error_handlers
 from app.games.router import router as games_router
-from app.gateway.bodylimit import GatewayBodyLimit
+from app.gateway.errors import too_large_body
 from app.gateway.router import router as gateway_router
 from app.health.router import router as health_router
 from app.lifespan import lifespan
@@ -82,9 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     # Added first, so it runs inside CORS: a 413 carries the CORS headers a browser needs
-    # to read it.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(GatewayBodyLimit, max_bytes=settings.max_body_bytes)  # OpenAI's shape
+    # to read it; `/v1` answers it in OpenAI's error shape, as its other errors.
+    renderers = {gateway_router.prefix: too_large_body}
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, renderers=renderers)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -99,6 +99,11 @@ def model_not_found(model: str) -> GatewayError:
     return GatewayError(replace(problem, type="invalid_request_error"))
 
 
+def too_large_body(message: str) -> dict[str, Any]:
+    """The 413 body of `app.bodylimit.BodySizeLimit` under `/v1`, which `app.main` hands it."""
+    return {"error": Problem(413, message, code="payload_too_large").error()}
+
+
 def unknown_path(path: str, allowed: Collection[str]) -> GatewayError:
     """An unknown `/v1` path (404), or a known one asked with another method (405)."""
     if allowed:

@@ -7,7 +7,6 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from app.gateway import service
-from app.gateway.bodylimit import PREFIX
 from app.gateway.deps import GatewayContext
 from app.gateway.errors import unknown_path
 from app.gateway.route import OpenAIRoute, openai_errors
@@ -22,7 +21,7 @@ from app.gateway.schemas import (
 from app.gateway.wire import json_response, respond
 from app.schemas import STREAM_EVENT
 
-router = APIRouter(prefix=PREFIX, tags=["openai"], route_class=OpenAIRoute)
+router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIRoute)
 
 UPSTREAM = (502, 503, 504)
 GENERATING = openai_errors(400, 401, 403, 404, 409, 413, 429, *UPSTREAM)

@@ -42,7 +42,7 @@ SAMPLING = frozenset(
 NOT_SENT = EXTENSIONS | SAMPLING | {"model", "messages", "stream", "stream_options", "n"}
 """Fields a session turn sets itself; the caller's other fields go to the server as given."""
 SYSTEM_ROLES = ("system", "developer")
-FINISHED = "stop"  # a stored turn does not keep why the model stopped
+STOPPED = "stop"  # what OpenAI's clients read when the server did not say why it stopped
 
 
 def _text(message: OpenAIMessage, index: int) -> str:
@@ -137,6 +137,10 @@ def _usage(result: TurnResult) -> dict[str, Any] | None:
     return asdict(result.usage) if result.usage is not None else None
 
 
+def _finish_reason(result: TurnResult) -> str:
+    return result.finish_reason or STOPPED
+
+
 async def turn_answer(gateway: Gateway, data: ChatCompletionRequest, raw: Body) -> Payload:
     """The turn read to its end, as one `chat.completion`."""
     events = _turn(gateway, data, raw)
@@ -146,7 +150,7 @@ async def turn_answer(gateway: Gateway, data: ChatCompletionRequest, raw: Body) 
                 usage = _usage(item)
                 gateway.log.note_usage(usage)
                 maker = ChunkMaker(data.model, {"session_id": item.session_id})
-                return maker.completion(item.response, usage, FINISHED)
+                return maker.completion(item.response, usage, _finish_reason(item))
     raise ended_early()  # pragma: no cover - a turn always ends with its result
 
 
@@ -166,7 +170,7 @@ async def turn_stream(
             else:
                 usage = _usage(item)
                 gateway.log.note_usage(usage)
-                yield event(maker.chunk({}, FINISHED))
+                yield event(maker.chunk({}, _finish_reason(item)))
                 if data.include_usage:
                     yield event(maker.usage_chunk(usage))
     yield DONE

@@ -7,11 +7,11 @@ aiohttp session (:mod:`.transport`): bodies are plain dicts encoded and decoded 
 way (an SDK doing so cost about half the event loop's time under load). llama.cpp's own
 endpoints outside ``/v1`` go over the same session, never a second pool.
 
-llama.cpp is detected once through ``/props``. Only then are its extras sent
-(``cache_prompt``; ``chat_template_kwargs`` when ``LLM_SKIP_THINKING`` is on): the real
-OpenAI API rejects unknown fields. What the server told (llama.cpp or not, model, slot
-context, slot count, model list) is cached, and probed again after the server was
-unreachable. Chat answers lose their ``<think>…</think>`` blocks whatever the settings.
+llama.cpp is detected once through ``/props`` (:mod:`.server_facts` keeps what the server
+told, and probes it again after an outage). Only then are its extras sent (``cache_prompt``;
+``chat_template_kwargs`` when ``LLM_SKIP_THINKING`` is on): the real OpenAI API rejects
+unknown fields. Chat answers lose their ``<think>…</think>`` blocks whatever the settings.
+Health checks live in :mod:`.health`.
 
 Deadlines: ``LLMSettings.timeout`` bounds a whole request, streams included. It is
 applied to each step of a stream separately (never as one scope spanning a ``yield``,
@@ -28,15 +28,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
 
 from .errors import LLMError, LLMUnavailable
-from .llamacpp import LlamaCppEndpoints, total_slots_of
+from .health import HealthCheck
+from .llamacpp import LlamaCppEndpoints
 from .parsing import (
     ChunkPassage,
     StreamAccumulator,
@@ -51,30 +50,18 @@ from .results import (
     CompletionResult,
     GenerationParams,
     HealthReport,
-    HealthStatus,
     StreamEvent,
     TextDelta,
     completion_from_chat,
 )
+from .server_facts import ServerFacts, ServerInfo
 from .settings import LLMSettings
 from .transport import EndpointMissing, Upstream
-from .upstream_errors import START_HINT, upstream_errors
+from .upstream_errors import START_HINT
 
 T = TypeVar("T")
-logger = logging.getLogger(__name__)
 CHAT_PATH = "/v1/chat/completions"
 COMPLETIONS_PATH = "/v1/completions"
-MODELS_PATH = "/v1/models"
-
-
-@dataclass(frozen=True)
-class _ServerInfo:
-    """What the server told about itself; forgotten when it becomes unreachable."""
-
-    model: str
-    llama_cpp: bool
-    slot_context: int | None
-    total_slots: int | None
 
 
 def server_root(url: str) -> str:
@@ -91,11 +78,6 @@ async def next_before(iterator: AsyncIterator[T], deadline: float) -> T | None:
     """
     async with asyncio.timeout_at(deadline):
         return await anext(iterator, None)
-
-
-def portal_model(model_id: str) -> dict[str, Any]:
-    """The ``/v1/models`` entry standing in for a server that lists none."""
-    return {"id": model_id, "object": "model", "owned_by": "portal", "created": 0}
 
 
 class LLMClient:
@@ -122,11 +104,8 @@ class LLMClient:
         self._root = server_root(url)
         self._upstream = Upstream(self._root, settings, session)
         self._llama = LlamaCppEndpoints(self._upstream, timeout=settings.health_timeout)
-        self._server: _ServerInfo | None = None
-        self._models: list[dict[str, Any]] | None = None
-        self._probe_lock = asyncio.Lock()
-        self._completions_missing = False
-        self._tokenizer_missing = False
+        self._facts = ServerFacts(settings, self._upstream, self._llama)
+        self._health = HealthCheck(settings, self._upstream, self._llama, self._facts)
 
     @property
     def server_url(self) -> str:
@@ -146,74 +125,26 @@ class LLMClient:
         """Close the connection pool, unless it was handed in by the caller."""
         await self._upstream.close()
 
-    # --- server discovery ---------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _errors(self, log_level: int = logging.WARNING) -> Iterator[None]:
-        """Failures become library errors, logged here once with their operator text (the
-        user's text is the message); an unreachable server is forgotten and probed afresh."""
-        try:
-            with upstream_errors(self._root, self._settings.timeout):
-                yield
-        except LLMError as exc:
-            logger.log(log_level, "%s", exc.log_message)
-            if isinstance(exc, LLMUnavailable):
-                self._forget_server()
-            raise
+    # --- server facts -----------------------------------------------------------------
 
     def _forget_server(self) -> None:
-        self._server = None
-        self._models = None
-        self._completions_missing = False
-        self._tokenizer_missing = False
-
-    async def _info(self) -> _ServerInfo:
-        info = self._server
-        if info is not None:
-            return info
-        async with self._probe_lock:
-            if self._server is None:
-                self._server = await self._probe()
-            return self._server
-
-    async def _probe(self) -> _ServerInfo:
-        with self._errors():
-            props = await self._llama.props()
-            slot_context = await self._llama.slot_context(props) if props is not None else None
-            model = self._settings.model
-            if model is None:
-                listed = await self._list_models()
-                model = str(listed[0]["id"]) if listed else "default"
-                self._models = listed or [portal_model(model)]
-        return _ServerInfo(model, props is not None, slot_context, total_slots_of(props))
-
-    async def _list_models(self) -> list[dict[str, Any]]:
-        """The server's ``/v1/models`` entries; none when it has no such endpoint."""
-        try:
-            page = await self._upstream.json(
-                "GET", MODELS_PATH, budget=self._settings.timeout, missing=(404,)
-            )
-        except EndpointMissing:
-            return []
-        data = page.get("data") if isinstance(page, dict) else None
-        if not isinstance(data, list):
-            raise ValueError(f"{MODELS_PATH} sent no model list")
-        return [entry for entry in data if isinstance(entry, dict) and "id" in entry]
+        """As after an outage: the next call probes the server afresh."""
+        self._facts.forget()
 
     async def is_llama_cpp(self) -> bool:
         """Whether the server accepts llama.cpp's extra request fields (found once, cached)."""
-        return (await self._info()).llama_cpp
+        return (await self._facts.info()).llama_cpp
 
     async def slot_context(self) -> int:
         """Context size of one server slot, or ``LLM_SLOT_CONTEXT_FALLBACK`` if unknown."""
-        info = await self._info()
+        info = await self._facts.info()
         return info.slot_context or self._settings.slot_context_fallback
 
     async def total_slots(self) -> int | None:
         """llama.cpp's parallel slots (``/props`` → ``total_slots``), cached and re-probed with
         the other server facts; ``None`` for other servers, if unsaid, or while unreachable."""
         try:
-            info = await self._info()
+            info = await self._facts.info()
         except LLMError:
             return None
         return info.total_slots
@@ -221,19 +152,14 @@ class LLMClient:
     async def models(self) -> list[dict[str, Any]]:
         """The server's ``/v1/models`` entries as it sent them, cached with the other server
         facts; a server without that list gets one entry for the model the portal uses."""
-        info = await self._info()
-        if self._models is None:
-            with self._errors():
-                listed = await self._list_models()
-            self._models = listed or [portal_model(info.model)]
-        return [dict(entry) for entry in self._models]
+        return await self._facts.models()
 
     # --- request bodies -----------------------------------------------------------------
 
     def _deadline(self) -> float:
         return asyncio.get_running_loop().time() + self._settings.timeout
 
-    def _extras(self, info: _ServerInfo, *, chat: bool) -> dict[str, Any]:
+    def _extras(self, info: ServerInfo, *, chat: bool) -> dict[str, Any]:
         """llama.cpp's request fields; nothing for other servers, which reject them."""
         if not info.llama_cpp:
             return {}
@@ -242,7 +168,7 @@ class LLMClient:
         return {"cache_prompt": True}
 
     def _body(
-        self, info: _ServerInfo, params: GenerationParams | None, *, chat: bool, stream: bool
+        self, info: ServerInfo, params: GenerationParams | None, *, chat: bool, stream: bool
     ) -> dict[str, Any]:
         params = params or GenerationParams()
         body: dict[str, Any] = {
@@ -257,7 +183,7 @@ class LLMClient:
         return body
 
     def _raw_body(
-        self, info: _ServerInfo, body: dict[str, Any], *, chat: bool, stream: bool
+        self, info: ServerInfo, body: dict[str, Any], *, chat: bool, stream: bool
     ) -> dict[str, Any]:
         """The caller's body as given, on the upstream's model, with llama.cpp's extras
         unless the caller set them, and the stream mode the method stands for."""
@@ -276,10 +202,10 @@ class LLMClient:
         self, messages: Sequence[ChatMessage], params: GenerationParams | None = None
     ) -> ChatResult:
         """One chat answer, free of thinking blocks."""
-        info = await self._info()
+        info = await self._facts.info()
         body = self._body(info, params, chat=True, stream=False)
         body["messages"] = messages
-        with self._errors():
+        with self._facts.watch():
             response = await self._upstream.json(
                 "POST", CHAT_PATH, body, budget=self._settings.timeout
             )
@@ -289,11 +215,11 @@ class LLMClient:
         self, messages: Sequence[ChatMessage], params: GenerationParams | None = None
     ) -> AsyncGenerator[StreamEvent, None]:
         """Chat answer as :class:`TextDelta` events, then one final :class:`ChatResult`."""
-        info = await self._info()
+        info = await self._facts.info()
         body = self._body(info, params, chat=True, stream=True)
         body["messages"] = messages
         accumulator = StreamAccumulator(info.model, strip=True)
-        with self._errors():
+        with self._facts.watch():
             async with self._upstream.stream(
                 CHAT_PATH, body, deadline=self._deadline(), budget=self._settings.timeout
             ) as chunks:
@@ -310,11 +236,11 @@ class LLMClient:
         self, prompt: str, params: GenerationParams | None = None
     ) -> CompletionResult:
         """Continuation of a raw prompt (``/v1/completions``), or a chat answer as fallback."""
-        if not self._completions_missing:
-            info = await self._info()
+        if not self._facts.completions_missing:
+            info = await self._facts.info()
             body = self._body(info, params, chat=False, stream=False)
             body["prompt"] = prompt
-            with self._errors():
+            with self._facts.watch():
                 try:
                     response = await self._upstream.json(
                         "POST",
@@ -324,7 +250,7 @@ class LLMClient:
                         missing=(404,),
                     )
                 except EndpointMissing:
-                    self._completions_missing = True
+                    self._facts.completions_missing = True
                 else:
                     return completion_result(response, info.model)
         return completion_from_chat(await self.chat([{"role": "user", "content": prompt}], params))
@@ -333,12 +259,12 @@ class LLMClient:
         self, prompt: str, params: GenerationParams | None = None
     ) -> AsyncGenerator[CompletionEvent, None]:
         """Streamed continuation of a raw prompt, with the same chat fallback."""
-        if not self._completions_missing:
-            info = await self._info()
+        if not self._facts.completions_missing:
+            info = await self._facts.info()
             body = self._body(info, params, chat=False, stream=True)
             body["prompt"] = prompt
             accumulator = StreamAccumulator(info.model, strip=False)
-            with self._errors():
+            with self._facts.watch():
                 try:
                     async with self._upstream.stream(
                         COMPLETIONS_PATH,
@@ -351,7 +277,7 @@ class LLMClient:
                             if text := accumulator.add_completion(chunk):
                                 yield TextDelta(text)
                 except EndpointMissing:
-                    self._completions_missing = True
+                    self._facts.completions_missing = True
                 else:
                     yield accumulator.result(CompletionResult)
                     return
@@ -367,9 +293,9 @@ class LLMClient:
         """``POST /v1/chat/completions`` with the caller's OpenAI body (every field as given,
         ``model`` set to the upstream's, llama.cpp's extras added, not streamed): the
         server's JSON with each ``choices[i].message.content`` free of thinking blocks."""
-        info = await self._info()
+        info = await self._facts.info()
         payload = self._raw_body(info, body, chat=True, stream=False)
-        with self._errors():
+        with self._facts.watch():
             response = await self._upstream.json(
                 "POST", CHAT_PATH, payload, budget=self._settings.timeout
             )
@@ -386,9 +312,9 @@ class LLMClient:
     async def completion(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/completions`` with the caller's body, like :meth:`chat_completion`;
         continuations are returned as sent (no thinking stripping)."""
-        info = await self._info()
+        info = await self._facts.info()
         payload = self._raw_body(info, body, chat=False, stream=False)
-        with self._errors():
+        with self._facts.watch():
             response = await self._upstream.json(
                 "POST", COMPLETIONS_PATH, payload, budget=self._settings.timeout
             )
@@ -403,10 +329,10 @@ class LLMClient:
     async def _raw_chunks(
         self, path: str, body: dict[str, Any], *, chat: bool
     ) -> AsyncGenerator[dict[str, Any], None]:
-        info = await self._info()
+        info = await self._facts.info()
         payload = self._raw_body(info, body, chat=chat, stream=True)
         passage = ChunkPassage(strip=chat)
-        with self._errors():
+        with self._facts.watch():
             async with self._upstream.stream(
                 path, payload, deadline=self._deadline(), budget=self._settings.timeout
             ) as chunks:
@@ -418,65 +344,14 @@ class LLMClient:
 
     async def tokenize(self, text: str) -> list[int] | None:
         """The server's token ids for ``text``; ``None`` when it has no tokenizer endpoint."""
-        if self._tokenizer_missing:
+        if self._facts.tokenizer_missing:
             return None
         # Quiet: callers estimate instead, and the generation call after it logs the outage.
-        with self._errors(logging.DEBUG):
+        with self._facts.watch(logging.DEBUG):
             tokens = await self._llama.tokenize(text)
-        self._tokenizer_missing = tokens is None
+        self._facts.tokenizer_missing = tokens is None
         return tokens
 
     async def health(self) -> HealthReport:
         """Probe the server; never raises, so a health route can always answer."""
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(self._settings.health_timeout):
-                status, detail = await self._health_status()
-        except (LLMError, TimeoutError) as exc:
-            return self._report("unavailable", started, None, self._failure(exc))
-        latency = time.perf_counter() - started
-        try:
-            async with asyncio.timeout(self._settings.health_timeout):
-                info = await self._info()
-        except (LLMError, TimeoutError) as exc:
-            return self._report("degraded", started, None, self._failure(exc), latency)
-        return self._report(status, started, info, detail, latency)
-
-    def _failure(self, exc: LLMError | TimeoutError) -> str:
-        """What a health report tells users about a probe that failed."""
-        if isinstance(exc, LLMError):
-            return exc.message
-        return f"The model did not answer within {self._settings.health_timeout:g} s"
-
-    async def _health_status(self) -> tuple[HealthStatus, str | None]:
-        # Pages poll health; an outage is logged at INFO here, at WARNING by real requests.
-        with self._errors(logging.INFO):
-            code = await self._llama.health_status()
-            if code == 404:
-                await self._upstream.json("GET", MODELS_PATH, budget=self._settings.timeout)
-                return "ok", None
-        if code == 200:
-            return "ok", None
-        if code == 503:
-            return "degraded", "The model is still loading — try again in a minute"
-        return "degraded", f"The model reports a problem (HTTP {code}) — try again in a minute"
-
-    def _report(
-        self,
-        status: HealthStatus,
-        started: float,
-        info: _ServerInfo | None,
-        detail: str | None,
-        latency: float | None = None,
-    ) -> HealthReport:
-        elapsed = latency if latency is not None else time.perf_counter() - started
-        return HealthReport(
-            status=status,
-            server_url=self._root,
-            model=info.model if info else self._settings.model,
-            latency_ms=round(elapsed * 1000, 2),
-            slot_context=(info.slot_context or self._settings.slot_context_fallback)
-            if info
-            else None,
-            detail=detail,
-        )
+        return await self._health.report()

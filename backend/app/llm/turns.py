@@ -25,13 +25,18 @@ class TurnStarted:
 
 @dataclass(frozen=True)
 class TurnResult:
-    """The outcome of one turn; the last event of :meth:`SessionManager.stream_turn`."""
+    """The outcome of one turn; the last event of :meth:`SessionManager.stream_turn`.
+
+    ``finish_reason`` is the server's (``"stop"``, ``"length"`` when cut by ``max_tokens``),
+    ``None`` when it did not say.
+    """
 
     session_id: str
     response: str
     usage: Usage | None
     timings: Mapping[str, Any] | None
     model: str
+    finish_reason: str | None = None
 
 
 TurnEvent = TurnStarted | TextDelta | TurnResult
@@ -56,4 +61,5 @@ def turn_result(key: SessionKey, result: ChatResult) -> TurnResult:
         usage=result.usage,
         timings=result.timings,
         model=result.model,
+        finish_reason=result.finish_reason,
     )

@@ -100,6 +100,31 @@ class TestSessions:
         assert (sent["max_tokens"], sent["stop"], sent["top_k"]) == (33, ["END"], 5)
         assert "session_id" not in sent
 
+    async def test_an_answer_cut_by_max_tokens_says_length(
+        self, sdk: openai.AsyncOpenAI, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.honours_max_tokens = True
+        answer = await sdk.chat.completions.create(
+            model=MODEL, messages=[user("question")], max_tokens=2, extra_body={"session_id": "c1"}
+        )
+        assert answer.choices[0].message.content == "Echo: qu"
+        assert answer.choices[0].finish_reason == "length"
+
+    async def test_a_streamed_answer_cut_by_max_tokens_says_length(
+        self, sdk: openai.AsyncOpenAI, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.honours_max_tokens = True
+        stream = await sdk.chat.completions.create(
+            model=MODEL,
+            messages=[user("question")],
+            max_tokens=2,
+            stream=True,
+            extra_body={"session_id": "c2"},
+        )
+        reasons = [chunk.choices[0].finish_reason async for chunk in stream if chunk.choices]
+        assert reasons[-1] == "length"
+        assert reasons[:-1] == [None] * (len(reasons) - 1)
+
     async def test_a_failure_after_admission_names_the_session(
         self, sdk: openai.AsyncOpenAI, fake_upstream: FakeUpstream
     ) -> None:

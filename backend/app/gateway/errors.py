@@ -89,7 +89,7 @@ class GatewayError(Exception):
         self.problem = problem
 
 
-def invalid(message: str, *, param: str, code: str | None = "invalid_value") -> GatewayError:
+def invalid(message: str, *, param: str | None, code: str | None = "invalid_value") -> GatewayError:
     return GatewayError(Problem(400, message, code=code, param=param))
 
 

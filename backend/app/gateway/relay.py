@@ -1,9 +1,9 @@
 """One-shot requests: the caller's body to the model server, its answer back as it came.
 
 The body goes through the raw :class:`~app.llm.LLMClient` methods inside a slot of the gate's
-lane, counted against the caller. The server's JSON, or each of its chunks, is passed on after
-one change (the model is named as the caller named it) and encoded once; nothing is re-parsed
-into models on the way.
+lane, counted against the caller. The server's JSON, or each of its chunks, is passed on as it
+came (named with the model the caller asked for only when the server names none) and encoded
+once; nothing is re-parsed into models on the way.
 """
 
 import contextlib
@@ -19,6 +19,13 @@ Open = Callable[[Body], AsyncGenerator[Body, None]]
 Prepare = Callable[[], Awaitable[Body]]
 """Builds the upstream body (model check, template): run inside the request's work, so a
 refusal there is the response's status and a hang-up cancels it too."""
+
+
+def label(payload: Body, requested: str) -> None:
+    """Name the model that answered: the server's own word for it, else the one asked for."""
+    model = payload.get("model")
+    if not isinstance(model, str) or not model:
+        payload["model"] = requested
 
 
 class ChunkRelay:
@@ -37,7 +44,7 @@ class ChunkRelay:
         self._usage_chunk: Body | None = None
 
     def pass_on(self, chunk: Body) -> bytes | None:
-        chunk["model"] = self.model
+        label(chunk, self.model)
         usage = chunk.get("usage")
         if usage is not None:
             self.log.note_usage(usage)
@@ -78,6 +85,6 @@ async def relay_answer(
     body = await prepare()
     async with gateway.llm.gate.acquire(lane, gateway.owner):
         answer = await ask(body)
-    answer["model"] = data.model
+    label(answer, data.model)
     gateway.log.note_usage(answer.get("usage"))
     return answer

@@ -18,6 +18,7 @@ EXTENSIONS = frozenset({"session_id", "template", "variables"})
 """Fields of the portal's own: read here, never sent to the model server."""
 
 Penalty = Annotated[float, Field(ge=-2, le=2)]
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 Stop = str | Annotated[list[str], Field(max_length=4)]
 Open = ConfigDict(extra="allow", strict=True)
 
@@ -65,7 +66,7 @@ class SamplingIn(BaseModel):
     n: int | None = Field(default=None, ge=1, le=128)
     max_tokens: int | None = Field(default=None, ge=1)
     stop: Stop | None = None
-    seed: int | None = None
+    seed: Int64 | None = None
     presence_penalty: Penalty | None = None
     frequency_penalty: Penalty | None = None
     logit_bias: dict[str, Annotated[float, Field(ge=-100, le=100)]] | None = None

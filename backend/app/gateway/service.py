@@ -9,7 +9,7 @@ stored session (:mod:`app.gateway.sessions`).
 
 from app.chat.prompts import render
 from app.gateway import sessions
-from app.gateway.context import Body, Gateway, check_model, upstream_body
+from app.gateway.context import Body, Gateway, check_model, check_sendable, upstream_body
 from app.gateway.errors import model_not_found
 from app.gateway.relay import relay_answer, relay_stream
 from app.gateway.schemas import ChatCompletionRequest, TextCompletionRequest
@@ -39,6 +39,7 @@ async def _chat_body(gateway: Gateway, data: ChatCompletionRequest, raw: Body) -
 def chat_completion(gateway: Gateway, data: ChatCompletionRequest, raw: Body) -> Reply:
     """`POST /v1/chat/completions`: the JSON answer to await, or the stream's events."""
     gateway.log.stream = bool(data.stream)
+    check_sendable(raw)
     if data.in_session:
         if data.stream:
             return sessions.turn_stream(gateway, data, raw)
@@ -56,6 +57,7 @@ def chat_completion(gateway: Gateway, data: ChatCompletionRequest, raw: Body) ->
 def completion(gateway: Gateway, data: TextCompletionRequest, raw: Body) -> Reply:
     """`POST /v1/completions`: the JSON answer to await, or the stream's events."""
     gateway.log.stream = bool(data.stream)
+    check_sendable(raw)
 
     async def prepare() -> Body:
         await check_model(gateway, data.model)

@@ -97,7 +97,9 @@ def generation_params(data: ChatCompletionRequest, raw: Body) -> GenerationParam
         max_tokens=data.max_completion_tokens or data.max_tokens,
         stop=stop,
         seed=data.seed,
-        extra={name: value for name, value in raw.items() if name not in NOT_SENT},
+        # The model asked for: `check_model` found it listed (or the portal's own entry).
+        extra={"model": data.model}
+        | {name: value for name, value in raw.items() if name not in NOT_SENT},
     )
 
 

@@ -127,10 +127,6 @@ class LLMClient:
 
     # --- server facts -----------------------------------------------------------------
 
-    def _forget_server(self) -> None:
-        """As after an outage: the next call probes the server afresh."""
-        self._facts.forget()
-
     async def is_llama_cpp(self) -> bool:
         """Whether the server accepts llama.cpp's extra request fields (found once, cached)."""
         return (await self._facts.info()).llama_cpp
@@ -182,12 +178,14 @@ class LLMClient:
             body["stream_options"] = {"include_usage": True}
         return body
 
-    def _raw_body(
+    async def _raw_body(
         self, info: ServerInfo, body: dict[str, Any], *, chat: bool, stream: bool
     ) -> dict[str, Any]:
-        """The caller's body as given, on the upstream's model, with llama.cpp's extras
-        unless the caller set them, and the stream mode the method stands for."""
-        payload = {**self._extras(info, chat=chat), **body, "model": info.model, "stream": stream}
+        """The caller's body as given, on the model it names when the server lists it (else
+        the one the portal uses), with llama.cpp's extras unless the caller set them, and the
+        stream mode the method stands for."""
+        model = await self._facts.model_for(body.get("model"))
+        payload = {**self._extras(info, chat=chat), **body, "model": model, "stream": stream}
         options = payload.pop("stream_options", None)
         if stream:
             payload["stream_options"] = {
@@ -291,10 +289,10 @@ class LLMClient:
 
     async def chat_completion(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/chat/completions`` with the caller's OpenAI body (every field as given,
-        ``model`` set to the upstream's, llama.cpp's extras added, not streamed): the
-        server's JSON with each ``choices[i].message.content`` free of thinking blocks."""
+        ``model`` kept when the server lists it, llama.cpp's extras added, not streamed):
+        the server's JSON with each ``choices[i].message.content`` free of thinking blocks."""
         info = await self._facts.info()
-        payload = self._raw_body(info, body, chat=True, stream=False)
+        payload = await self._raw_body(info, body, chat=True, stream=False)
         with self._facts.watch():
             response = await self._upstream.json(
                 "POST", CHAT_PATH, payload, budget=self._settings.timeout
@@ -313,7 +311,7 @@ class LLMClient:
         """``POST /v1/completions`` with the caller's body, like :meth:`chat_completion`;
         continuations are returned as sent (no thinking stripping)."""
         info = await self._facts.info()
-        payload = self._raw_body(info, body, chat=False, stream=False)
+        payload = await self._raw_body(info, body, chat=False, stream=False)
         with self._facts.watch():
             response = await self._upstream.json(
                 "POST", COMPLETIONS_PATH, payload, budget=self._settings.timeout
@@ -330,7 +328,7 @@ class LLMClient:
         self, path: str, body: dict[str, Any], *, chat: bool
     ) -> AsyncGenerator[dict[str, Any], None]:
         info = await self._facts.info()
-        payload = self._raw_body(info, body, chat=chat, stream=True)
+        payload = await self._raw_body(info, body, chat=chat, stream=True)
         passage = ChunkPassage(strip=chat)
         with self._facts.watch():
             async with self._upstream.stream(

@@ -57,7 +57,7 @@ class ServerFacts:
         self._upstream = upstream
         self._llama = llama
         self._info: ServerInfo | None = None
-        self._models: list[dict[str, Any]] | None = None
+        self._listed: list[dict[str, Any]] | None = None
         self._probe_lock = asyncio.Lock()
         self.completions_missing = False
         self.tokenizer_missing = False
@@ -79,7 +79,7 @@ class ServerFacts:
     def forget(self) -> None:
         """Drop every fact, as after an outage: the next call probes the server afresh."""
         self._info = None
-        self._models = None
+        self._listed = None
         self.completions_missing = False
         self.tokenizer_missing = False
 
@@ -97,11 +97,24 @@ class ServerFacts:
         """The server's ``/v1/models`` entries as it sent them (copies); a server without
         that list gets one entry for the model the portal uses."""
         info = await self.info()
-        if self._models is None:
+        listed = await self._server_models()
+        return [dict(entry) for entry in listed] or [portal_model(info.model)]
+
+    async def model_for(self, requested: object) -> str:
+        """The model a raw request goes to: the one the caller named when the server lists
+        it, else the one the portal uses (the stand-in entry of a server without a list)."""
+        info = await self.info()
+        if not isinstance(requested, str) or requested == info.model:
+            return info.model
+        listed = await self._server_models()
+        return requested if any(entry["id"] == requested for entry in listed) else info.model
+
+    async def _server_models(self) -> list[dict[str, Any]]:
+        """The server's own ``/v1/models`` entries, cached; none when it has no list."""
+        if self._listed is None:
             with self.watch():
-                listed = await self._list_models()
-            self._models = listed or [portal_model(info.model)]
-        return [dict(entry) for entry in self._models]
+                self._listed = await self._list_models()
+        return self._listed
 
     async def _probe(self) -> ServerInfo:
         with self.watch():
@@ -109,9 +122,8 @@ class ServerFacts:
             slot_context = await self._llama.slot_context(props) if props is not None else None
             model = self._settings.model
             if model is None:
-                listed = await self._list_models()
-                model = str(listed[0]["id"]) if listed else "default"
-                self._models = listed or [portal_model(model)]
+                self._listed = await self._list_models()
+                model = str(self._listed[0]["id"]) if self._listed else "default"
         return ServerInfo(model, props is not None, slot_context, total_slots_of(props))
 
     async def _list_models(self) -> list[dict[str, Any]]:

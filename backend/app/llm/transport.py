@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Collection, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -24,11 +24,17 @@ import orjson
 from .errors import LLMBusy, LLMUnavailable
 from .settings import LLMSettings
 from .upstream_errors import (
+    Sending,
+    closed_pool,
     error_detail,
     from_status,
     from_stream_error,
+    may_send_again,
+    pool_watch,
     resend_if_stale,
     retry_after_of,
+    unsendable,
+    unusable,
     upstream_errors,
 )
 
@@ -44,6 +50,11 @@ RETRY_MAX_SECONDS = 8.0
 DONE = b"[DONE]"
 MISSING_STATUSES = (404, 405, 501)
 """What a server answers for an endpoint it does not have."""
+STREAM_TYPES = ("text/event-stream", "application/json", "text/json")
+"""Content types of a streamed answer that :meth:`Upstream.events` can read (see
+:func:`_is_event_stream`)."""
+LINE_LIMIT = 16 << 20
+"""The longest line of an event stream (bytes) held while waiting for its end."""
 
 
 class EndpointMissing(Exception):
@@ -59,13 +70,36 @@ class SSEDecoder:
     """
 
     def __init__(self) -> None:
-        self._tail = b""
+        self._tail: list[bytes] = []
+        self._tail_size = 0
         self._data: list[bytes] = []
 
     def feed(self, chunk: bytes) -> list[bytes]:
-        """The data of every event completed by ``chunk``."""
-        lines = (self._tail + chunk).split(b"\n")
-        self._tail = lines.pop()
+        """The data of every event completed by ``chunk``.
+
+        The start of a line is held in pieces and joined once its end arrives: joining at
+        every read would copy a long event (a large tool call) once per read. A line longer
+        than :data:`LINE_LIMIT` is a ``ValueError``.
+        """
+        if b"\n" not in chunk:
+            self._hold(chunk)
+            return []
+        if self._tail:
+            chunk = b"".join([*self._tail, chunk])
+            self._tail, self._tail_size = [], 0
+        lines = chunk.split(b"\n")
+        self._hold(lines.pop())
+        return self._events(lines)
+
+    def _hold(self, piece: bytes) -> None:
+        if not piece:
+            return
+        self._tail_size += len(piece)
+        if self._tail_size > LINE_LIMIT:
+            raise ValueError(f"an event stream line is longer than {LINE_LIMIT} bytes")
+        self._tail.append(piece)
+
+    def _events(self, lines: list[bytes]) -> list[bytes]:
         events: list[bytes] = []
         for line in lines:
             line = line.removesuffix(b"\r")
@@ -89,6 +123,23 @@ def _encode_other(value: Any) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
 
+def _encode(body: dict[str, Any] | None, server_url: str) -> bytes | None:
+    """The body as JSON; one that cannot be (nested too deep, an integer past 64 bits) is
+    the caller's error, never an unhandled exception."""
+    if body is None:
+        return None
+    try:
+        return orjson.dumps(body, default=_encode_other)
+    except orjson.JSONEncodeError as exc:
+        raise unsendable(server_url, exc) from exc
+
+
+def _is_event_stream(content_type: str) -> bool:
+    """A stream's answer the events reader understands: events, or JSON (an error, or a
+    server that ignored ``stream``), whose missing events tell the stream was cut."""
+    return content_type in STREAM_TYPES or content_type.endswith("+json")
+
+
 def _loads_object(data: bytes) -> dict[str, Any]:
     value = orjson.loads(data)
     if not isinstance(value, dict):
@@ -100,7 +151,9 @@ class Upstream:
     """Requests to one server over one pooled :class:`aiohttp.ClientSession`.
 
     The session is created on first use (inside the running loop) and closed by
-    :meth:`close`, unless the caller handed in its own, which it then closes itself.
+    :meth:`close`, unless the caller handed in its own, which it then closes itself (the
+    pool watch is added to its trace configs). A request after :meth:`close` is refused
+    rather than opening a pool nobody would close.
     """
 
     def __init__(
@@ -110,6 +163,10 @@ class Upstream:
         self._settings = settings
         self._session = session
         self._owns_session = session is None
+        self._closed = False
+        self._watch = pool_watch()
+        if session is not None:
+            session.trace_configs.append(self._watch)
         api_key = settings.api_key.get_secret_value() if settings.api_key else None
         auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._get_headers = auth
@@ -118,15 +175,20 @@ class Upstream:
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout)
 
     def _client(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise closed_pool(self.root)
         if self._session is None:
             connector = aiohttp.TCPConnector(
                 limit=self._settings.pool_size, keepalive_timeout=KEEPALIVE_SECONDS
             )
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=self._timeout, trace_configs=[self._watch]
+            )
         return self._session
 
     async def close(self) -> None:
-        """Close the pool, unless it belongs to the caller."""
+        """Close the pool, unless it belongs to the caller; later requests are refused."""
+        self._closed = True
         if self._owns_session and self._session is not None:
             session, self._session = self._session, None
             await session.close()
@@ -138,12 +200,18 @@ class Upstream:
     ) -> aiohttp.ClientResponse:
         session = self._client()
         headers = self._post_headers if data is not None else self._get_headers
-        return await resend_if_stale(
-            lambda: session.request(
-                method, self.root + path, data=data, headers=headers, timeout=self._timeout
-            ),
-            self.root,
-        )
+
+        def request(sending: Sending) -> Awaitable[aiohttp.ClientResponse]:
+            return session.request(
+                method,
+                self.root + path,
+                data=data,
+                headers=headers,
+                timeout=self._timeout,
+                trace_request_ctx=sending,
+            )
+
+        return await resend_if_stale(request, self.root)
 
     async def _checked(
         self, response: aiohttp.ClientResponse, missing: Collection[int]
@@ -175,15 +243,17 @@ class Upstream:
     ) -> aiohttp.ClientResponse:
         """The response once its headers are in and its status is a success; the caller
         reads and closes it. Failures are sent again ``LLM_MAX_RETRIES`` times when a retry
-        may cure them (unreachable, 5xx, 429 after its ``Retry-After``)."""
-        data = orjson.dumps(body, default=_encode_other) if body is not None else None
+        may cure them (unreachable, 5xx, 429 after its ``Retry-After``), never when the
+        server may have worked on the request (that would generate twice)."""
+        data = _encode(body, self.root)
         attempt = 0
         while True:
             try:
                 with upstream_errors(self.root, budget):
                     return await self._checked(await self._send_once(method, path, data), missing)
             except (LLMUnavailable, LLMBusy) as exc:
-                if attempt >= self._settings.max_retries:
+                spent = attempt >= self._settings.max_retries or self._closed
+                if spent or not may_send_again(exc):
                     raise
                 wait = (
                     exc.retry_after
@@ -234,11 +304,16 @@ class Upstream:
         """POST a streaming request; the response once its headers are in, by ``deadline``.
 
         :meth:`stream` is the safe way to use it: the response must be closed, and closing
-        an unfinished one drops its connection, which stops the generation.
+        an unfinished one drops its connection, which stops the generation. An answer that
+        is neither events nor JSON (a proxy's HTML page) is a bad response, not a cut stream.
         """
         with upstream_errors(self.root, budget):
             async with asyncio.timeout_at(deadline):
-                return await self.send("POST", path, body, budget=budget, missing=missing)
+                response = await self.send("POST", path, body, budget=budget, missing=missing)
+            if not _is_event_stream(response.content_type):
+                response.close()
+                raise unusable(self.root, f"a stream of content type {response.content_type}")
+            return response
 
     @contextlib.asynccontextmanager
     async def stream(

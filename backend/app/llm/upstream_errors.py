@@ -1,8 +1,14 @@
-"""Translation of transport failures and error statuses into the library's error tree.
+"""Translation of transport failures and error statuses into the library's error tree, and
+the rules for sending a failed request again.
 
 The cause chain is inspected rather than the outer type alone: aiohttp wraps the socket's
 own error (a refused connection, a reset) in its own types, and the operator's log should
 name the root cause.
+
+A request is sent again only when the server cannot have worked on it: a stale pooled
+connection (:func:`resend_if_stale`), a connection never taken, an error status
+(:func:`may_send_again`). A connection dropped after the request went out is reported, never
+resent: the server may have generated the answer already.
 
 Each error gets two texts (see :mod:`.errors`): the user's, which says what they can do,
 and the operator's log text, which names the server and what to run or set.
@@ -10,10 +16,13 @@ and the operator's log text, which names the server and what to run or set.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import aiohttp
@@ -28,6 +37,9 @@ START_HINT = "start it with `make llm` or set LLM_SERVER_URL"
 OFFLINE = "The model is offline — try again in a minute"
 ASK_ADMIN = "ask the administrator to check the portal's LLM settings"
 DETAIL_LIMIT = 300
+STALE_SECONDS = 1.0
+"""A pooled connection the server had already closed fails as soon as a request is written
+on it; a failure later than this came from a server that had the request in hand."""
 _RESET_ERRNOS = (errno.ECONNRESET, errno.EPIPE)
 
 
@@ -67,47 +79,111 @@ def _is_reset(link: BaseException) -> bool:
     )
 
 
-def is_stale_connection(exc: BaseException) -> bool:
-    """A pooled keep-alive connection the server had already closed: nothing was answered.
+@dataclass
+class Sending:
+    """One sending of a request: ``reused_at`` is the loop time its connection was taken
+    from the pool (noted by :func:`pool_watch`), ``None`` for a new connection."""
 
-    aiohttp reports it as a disconnect before any response, or as a reset while writing the
-    request. A connection that could not be opened at all is never stale.
+    reused_at: float | None = None
+
+
+def is_stale_connection(exc: BaseException) -> bool:
+    """The failure a pooled keep-alive connection the server had closed shows.
+
+    aiohttp reports it as a disconnect before any byte of an answer, or as a reset while
+    writing the request. A connection that could not be opened at all is never stale, nor one
+    that had started to answer.
     """
     if isinstance(exc, aiohttp.ClientConnectorError):
         return False
-    return isinstance(exc, aiohttp.ServerDisconnectedError) or any(
-        _is_reset(link) for link in _chain(exc)
-    )
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return isinstance(exc.message, str)  # otherwise the head of an answer had come
+    return any(_is_reset(link) for link in _chain(exc))
 
 
-async def resend_if_stale(request: Callable[[], Awaitable[T]], server_url: str) -> T:
-    """Send, and once more if the pooled connection was closed under us.
+def _went_stale(exc: BaseException, sending: Sending) -> bool:
+    if sending.reused_at is None:
+        return False
+    took = asyncio.get_running_loop().time() - sending.reused_at
+    return took <= STALE_SECONDS and is_stale_connection(exc)
+
+
+async def resend_if_stale(request: Callable[[Sending], Awaitable[T]], server_url: str) -> T:
+    """Send, and once more if the request went out on a pooled connection the server had
+    already closed.
 
     llama.cpp's HTTP server (and uvicorn in front of vLLM) close an idle connection at any
-    moment; the client only learns it when writing the next request on it, which is then
-    safe to send again. Every upstream request goes through here.
+    moment; the client only learns it when writing the next request on it, which then fails
+    at once and is safe to send again. Any other failure (on a new connection, or later) may
+    come from a server that read the request and worked on it: sending it again would
+    generate the answer twice. Every upstream request goes through here.
     """
+    sending = Sending()
     try:
-        return await request()
+        return await request(sending)
     except aiohttp.ClientConnectionError as exc:
-        if not is_stale_connection(exc):
+        if not _went_stale(exc, sending):
             raise
         logger.info("LLM server at %s closed a pooled connection; resending", server_url)
-        return await request()
+        return await request(Sending())
+
+
+async def _note_reused(
+    _session: aiohttp.ClientSession,
+    context: SimpleNamespace,
+    _params: aiohttp.TraceConnectionReuseconnParams,
+) -> None:
+    if isinstance(context.trace_request_ctx, Sending):
+        context.trace_request_ctx.reused_at = asyncio.get_running_loop().time()
+
+
+async def _note_created(
+    _session: aiohttp.ClientSession,
+    context: SimpleNamespace,
+    _params: aiohttp.TraceConnectionCreateEndParams,
+) -> None:
+    if isinstance(context.trace_request_ctx, Sending):
+        context.trace_request_ctx.reused_at = None
+
+
+def pool_watch() -> aiohttp.TraceConfig:
+    """Notes on each :class:`Sending` whether its request went out on a connection reused
+    from the pool: only such a request may be resent (see :func:`resend_if_stale`)."""
+    config = aiohttp.TraceConfig()
+    config.on_connection_reuseconn.append(_note_reused)
+    config.on_connection_create_end.append(_note_created)
+    config.freeze()
+    return config
 
 
 def _is_connect_failure(exc: BaseException) -> bool:
-    return any(
+    """The server never took the connection: refused, unresolvable, not accepted in time.
+
+    A connection dropped after the request went out (a disconnect, a reset) is not one: the
+    server may have read the request and worked on it.
+    """
+    links = list(_chain(exc))
+    if any(
         isinstance(
             link,
-            aiohttp.ClientConnectorError
-            | aiohttp.ConnectionTimeoutError
-            | aiohttp.ServerDisconnectedError
-            | aiohttp.InvalidURL,
+            aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError | aiohttp.InvalidURL,
         )
-        or (isinstance(link, OSError) and not isinstance(link, TimeoutError))
-        for link in _chain(exc)
-    )
+        for link in links
+    ):
+        return True
+    if any(isinstance(link, aiohttp.ServerDisconnectedError) or _is_reset(link) for link in links):
+        return False
+    return any(isinstance(link, OSError) and not isinstance(link, TimeoutError) for link in links)
+
+
+def may_send_again(exc: LLMError) -> bool:
+    """Whether a failed request may be sent again: the server was busy (429), failed with a
+    5xx status, or never took the connection. Never one it may have been working on."""
+    if isinstance(exc, LLMBusy):
+        return True
+    if not isinstance(exc, LLMUnavailable):
+        return False
+    return exc.__cause__ is None or _is_connect_failure(exc.__cause__)
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -181,6 +257,34 @@ def from_status(status: int, detail: str, server_url: str, *, retry_after: float
     )
 
 
+def unusable(server_url: str, what: str) -> LLMBadResponse:
+    """The error for an answer the portal cannot read; ``what`` says why, for the log."""
+    return LLMBadResponse(
+        f"The model sent a reply the portal cannot read — {ASK_ADMIN}",
+        log_message=f"LLM server at {server_url} sent an unusable response: {what}",
+    )
+
+
+def unsendable(server_url: str, exc: Exception) -> LLMRejected:
+    """The error for a body that cannot be encoded as JSON (nesting past 254 levels, an
+    integer past 64 bits): the caller's request is at fault, as with the server's 400."""
+    detail = f"the request cannot be sent as JSON: {exc}"
+    return LLMRejected(
+        f"The model cannot be sent this request: {detail}",
+        status=400,
+        detail=detail,
+        log_message=f"A request to LLM server at {server_url} was not sent: {detail}",
+    )
+
+
+def closed_pool(server_url: str) -> LLMUnavailable:
+    """The error for a request made after the portal closed its connections (shutdown)."""
+    return LLMUnavailable(
+        "The portal is shutting down — try again in a minute",
+        log_message=f"A request to LLM server at {server_url} came after its pool was closed",
+    )
+
+
 def from_stream_error(chunk: Mapping[str, Any], server_url: str) -> LLMError:
     """The error for an ``{"error": …}`` event inside a stream (the status was 200 by then):
     its ``code`` when it is an HTTP status, else a server failure."""
@@ -215,10 +319,7 @@ def translate(exc: Exception, server_url: str, timeout: float) -> LLMError:
             f"LLM server at {server_url} closed the connection before the answer was complete "
             f"({_root_cause(exc)!r})"
         )
-    return LLMBadResponse(
-        f"The model sent a reply the portal cannot read — {ASK_ADMIN}",
-        log_message=f"LLM server at {server_url} sent an unusable response: {exc!r}",
-    )
+    return unusable(server_url, repr(exc))
 
 
 @contextlib.contextmanager

@@ -5,12 +5,13 @@ import asyncio
 import pytest
 from asgi_lifespan import LifespanManager
 
-from app.llm import stack
+from app.llm import LLMUnavailable, stack
 from app.main import create_app
 from tests.fixtures.app import SettingsFactory
 from tests.fixtures.fake_upstream import FakeUpstream
 
 pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
+FAILING = [{"role": "user", "content": "[fault:http_500] hello"}]
 
 
 async def test_cap_follows_a_server_restarted_with_more_slots(
@@ -23,8 +24,9 @@ async def test_cap_follows_a_server_restarted_with_more_slots(
         gate = application.state.llm_stack.gate
         assert gate.capacity == 4
         fake_upstream.total_slots = 6
-        # As after an outage: the next call re-probes.
-        application.state.llm_stack.client._forget_server()
+        # A server failure makes the client probe the server afresh on its next call.
+        with pytest.raises(LLMUnavailable):
+            await application.state.llm_stack.client.chat(FAILING)
         for _ in range(100):
             if gate.capacity == 6:
                 break

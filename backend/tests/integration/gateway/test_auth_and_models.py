@@ -1,14 +1,47 @@
-"""`/v1/models`, who may call `/v1`, and what the SDK raises when they may not."""
+"""`/v1/models` and the model that answers, who may call `/v1`, and what the SDK raises when
+they may not."""
+
+from collections.abc import Iterator
 
 import httpx
 import openai
 import pytest
+from aiohttp import web
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
+from app.main import create_app
+from tests.fixtures.app import SettingsFactory
 from tests.fixtures.factories import Account, register
-from tests.integration.gateway.gateway_api import MODEL, create_key, sdk_client
+from tests.integration.gateway.gateway_api import (
+    MODEL,
+    LlamaCppUpstream,
+    create_key,
+    last_chat_body,
+    sdk_client,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
+HELLO = [{"role": "user", "content": "hello"}]
+
+
+class TwoModelUpstream(LlamaCppUpstream):
+    """A server listing two models (vLLM with a LoRA adapter, llama-swap, an OpenAI account)."""
+
+    async def _models(self, _request: web.Request) -> web.Response:
+        data = [
+            {"id": MODEL, "object": "model", "created": 0, "owned_by": "fake"},
+            {"id": "second-model", "object": "model", "created": 0, "owned_by": "fake"},
+        ]
+        return web.json_response({"object": "list", "data": data})
+
+
+@pytest.fixture
+def two_models() -> Iterator[TwoModelUpstream]:
+    server = TwoModelUpstream()
+    server.start()
+    yield server
+    server.stop()
 
 
 class TestModels:
@@ -27,6 +60,25 @@ class TestModels:
         with pytest.raises(openai.NotFoundError) as raised:
             await sdk.models.retrieve("no-such-model")
         assert raised.value.code == "model_not_found"
+
+    @pytest.mark.parametrize("session", [False, True], ids=["one-shot", "session-turn"])
+    async def test_each_listed_model_is_the_one_that_answers(
+        self,
+        make_settings: SettingsFactory,
+        two_models: TwoModelUpstream,
+        api_key: str,
+        session: bool,
+    ) -> None:
+        app = create_app(make_settings(llm={"server_url": two_models.url}))
+        extra = {"session_id": "on-second"} if session else {}
+        async with LifespanManager(app), sdk_client(app, api_key) as sdk:
+            assert [m.id async for m in sdk.models.list()] == [MODEL, "second-model"]
+            await sdk.chat.completions.create(
+                model="second-model", messages=HELLO, extra_body=extra
+            )
+            assert last_chat_body(two_models)["model"] == "second-model"
+            await sdk.chat.completions.create(model=MODEL, messages=HELLO, extra_body=extra)
+            assert last_chat_body(two_models)["model"] == MODEL
 
 
 class TestCredentials:

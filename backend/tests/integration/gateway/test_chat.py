@@ -22,6 +22,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 HELLO = [{"role": "user", "content": "hello there"}]
 
 
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for _ in range(depth):
+        value = {"x": value}
+    return value
+
+
 async def stream_chunks(sdk: openai.AsyncOpenAI, **options: Any) -> list[Any]:
     stream = await sdk.chat.completions.create(model=MODEL, messages=HELLO, stream=True, **options)
     return [chunk async for chunk in stream]
@@ -185,6 +192,63 @@ class TestRefusals:
             with pytest.raises(openai.BadRequestError) as raised:
                 await sdk.chat.completions.create(model=MODEL, messages=HELLO, stream=stream)
             assert "exceeds the available context size" in raised.value.message
+
+    @pytest.mark.parametrize(
+        "content",
+        [
+            b"[1, 2]",
+            b'{"model": "fake-model", "messages": [{"role": "user", "content": "\xff\xfe"}]}',
+            b"{" + b'"a":{' * 1000 + b"}" * 1001,
+            b"",
+            b"null",
+        ],
+        ids=["array", "invalid-utf8", "nested-1000", "empty", "null"],
+    )
+    async def test_a_body_that_is_not_a_request_is_400_in_openai_shape(
+        self, client: httpx.AsyncClient, api_key: str, content: bytes
+    ) -> None:
+        headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        response = await client.post("/v1/chat/completions", content=content, headers=headers)
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["type"] == "invalid_request_error"
+        assert set(error) >= {"message", "type", "param", "code"}
+
+    @pytest.mark.parametrize(
+        ("extra", "param"),
+        [
+            ({"metadata": nested(300)}, "metadata"),
+            ({"seed": 2**70}, "seed"),
+            ({"x_portal_test": 2**70}, "x_portal_test"),
+        ],
+        ids=["nested-300-unknown-field", "seed-over-64-bit", "unknown-field-over-64-bit"],
+    )
+    @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+    async def test_a_field_the_model_server_cannot_be_sent_is_a_bad_request(
+        self,
+        sdk: openai.AsyncOpenAI,
+        fake_upstream: FakeUpstream,
+        extra: dict[str, Any],
+        param: str,
+        stream: bool,
+    ) -> None:
+        """JSON past 254 levels of nesting or with integers past 64 bits cannot be relayed."""
+        with pytest.raises(openai.BadRequestError) as raised:
+            await sdk.chat.completions.create(
+                model=MODEL, messages=HELLO, stream=stream, extra_body=extra
+            )
+        assert (raised.value.type, raised.value.param) == ("invalid_request_error", param)
+        assert fake_upstream.requests == []
+
+    async def test_a_stream_cut_midway_raises_in_the_sdk(
+        self, sdk: openai.AsyncOpenAI, fake_upstream: FakeUpstream
+    ) -> None:
+        fake_upstream.reply = "one two three four five six seven"
+        fake_upstream.fault = Fault(mode="truncate", after_chunks=3)
+        stream = await sdk.chat.completions.create(model=MODEL, messages=HELLO, stream=True)
+        with pytest.raises(openai.APIError):
+            async for _ in stream:
+                pass
 
     async def test_a_failing_server_is_a_server_error(
         self, sdk: openai.AsyncOpenAI, fake_upstream: FakeUpstream

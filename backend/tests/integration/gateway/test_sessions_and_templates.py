@@ -5,11 +5,19 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from fastapi import FastAPI
 
-from tests.fixtures.factories import Account
+from tests.fixtures.factories import Account, register
 from tests.fixtures.fake_upstream import FakeUpstream, Fault
 from tests.integration.chat.chat_api import contents, messages_of
-from tests.integration.gateway.gateway_api import MODEL, chat_requests, messages_sent
+from tests.integration.gateway.gateway_api import (
+    MODEL,
+    chat_requests,
+    create_key,
+    last_chat_body,
+    messages_sent,
+    sdk_client,
+)
 from tests.integration.templates.templates_api import create
 
 pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
@@ -162,6 +170,39 @@ class TestSessions:
                 extra_body={"session_id": "s"},
             )
         assert raised.value.param == "messages"
+
+    @pytest.mark.parametrize("session_id", ["", "x" * 10_000, "../../etc", "a b"])
+    async def test_a_malformed_session_id_is_a_bad_request(
+        self, sdk: openai.AsyncOpenAI, fake_upstream: FakeUpstream, session_id: str
+    ) -> None:
+        with pytest.raises(openai.BadRequestError) as raised:
+            await sdk.chat.completions.create(
+                model=MODEL, messages=[user("x")], extra_body={"session_id": session_id}
+            )
+        assert raised.value.param == "session_id"
+        assert fake_upstream.requests == []
+
+    async def test_another_users_session_id_neither_leaks_nor_continues_it(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        sdk: openai.AsyncOpenAI,
+        fake_upstream: FakeUpstream,
+    ) -> None:
+        await sdk.chat.completions.create(
+            model=MODEL,
+            messages=[user("my secret is 4711")],
+            extra_body={"session_id": "shared-name"},
+        )
+        other = await register(client)
+        key = (await create_key(client, other))["key"]
+        async with sdk_client(app, key) as intruder:
+            answer = await intruder.chat.completions.create(
+                model=MODEL, messages=[user("hello")], extra_body={"session_id": "shared-name"}
+            )
+        sent = last_chat_body(fake_upstream)["messages"]
+        assert all("4711" not in str(m.get("content")) for m in sent), sent
+        assert "4711" not in (answer.choices[0].message.content or "")
 
 
 class TestTemplates:

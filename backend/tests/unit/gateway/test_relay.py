@@ -1,4 +1,5 @@
-"""The server's chunks go to the caller as they came, usage as the caller asked for it."""
+"""The server's chunks go to the caller as they came, usage as the caller asked for it, each
+named with the model that answered."""
 
 import json
 from typing import Any
@@ -32,8 +33,14 @@ def test_a_llama_cpp_usage_chunk_passes_when_asked_for() -> None:
     events, log = relayed(True, [chunk("Hi"), chunk(finish="stop"), usage_only()])
     assert [e["choices"] for e in events][-1] == []
     assert events[-1]["usage"] == USAGE
-    assert {e["model"] for e in events} == {"asked"}
+    assert {e["model"] for e in events} == {"upstream"}
     assert (log.prompt_tokens, log.completion_tokens) == (3, 2)
+
+
+def test_a_chunk_is_named_with_the_model_asked_for_when_the_server_names_none() -> None:
+    nameless = [{**chunk("Hi"), "model": ""}, {**chunk(finish="stop"), "model": None}]
+    events, _ = relayed(False, nameless)
+    assert [e["model"] for e in events] == ["asked", "asked"]
 
 
 def test_the_usage_chunk_is_dropped_when_not_asked_for() -> None:

@@ -27,6 +27,8 @@ def test_unknown_fields_are_kept() -> None:
         {"tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "auto"},
         {"response_format": {"type": "json_object"}, "logprobs": True, "top_logprobs": 3},
         {"session_id": None},
+        {"seed": 2**63 - 1},
+        {"seed": -(2**63)},
         {"template": {"id": 1, "label": "prod"}, "variables": {"name": "Ada"}},
     ],
 )
@@ -45,6 +47,8 @@ def test_valid_requests_pass(fields: dict[str, Any]) -> None:
         {"max_completion_tokens": 0},
         {"stop": ["a", "b", "c", "d", "e"]},
         {"frequency_penalty": 3},
+        {"seed": 2**63},
+        {"seed": 2**70},
         {"stream": "yes"},
         {"stream_options": {"include_usage": 1}},
         {"top_logprobs": 21},

@@ -1,5 +1,6 @@
-"""LLMClient against small local HTTP servers: resending on a stale pooled connection, what
-it reads from llama.cpp's ``/props``, and a session handed in by the caller."""
+"""LLMClient against small local HTTP servers: resending on a stale pooled connection (and
+never a request the server may have worked on), what it reads from llama.cpp's ``/props``,
+and a session handed in by the caller."""
 
 import asyncio
 import contextlib
@@ -16,6 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from app.llm import LLMClient, LLMSettings, LLMUnavailable
+from app.llm.upstream_errors import STALE_SECONDS
 
 HELLO = [{"role": "user", "content": "hello"}]
 SETTINGS = LLMSettings.model_validate(
@@ -38,12 +40,19 @@ class KeepAliveServer:
     drops the connection a chat request arrives on, ``drop_chats`` times: what a client sees
     when the server had closed an idle pooled connection just as the request was written.
 
-    ``reset`` drops with a TCP reset instead of an orderly close.
+    ``reset`` drops with a TCP reset instead of an orderly close; ``work`` is how long the
+    server works on a chat before it drops it (a crash, a proxy's timeout). Without
+    ``keep_alive`` every other request is answered with ``Connection: close``, so each chat
+    goes out on a new connection.
     """
 
-    def __init__(self, *, drop_chats: int, reset: bool = False) -> None:
+    def __init__(
+        self, *, drop_chats: int, reset: bool = False, work: float = 0.0, keep_alive: bool = True
+    ) -> None:
         self.drop_chats = drop_chats
         self.reset = reset
+        self.work = work
+        self.keep_alive = keep_alive
         self.chat_requests = 0
         self.connections = 0
         self._server: asyncio.Server | None = None
@@ -70,12 +79,16 @@ class KeepAliveServer:
                     self.chat_requests += 1
                     if self.drop_chats > 0:
                         self.drop_chats -= 1
+                        await asyncio.sleep(self.work)
                         self._drop(writer)
                         return
                     writer.write(_response(200, ANSWER))
                 else:
-                    writer.write(_response(404, {"error": {"message": "no such endpoint"}}))
+                    missing = {"error": {"message": "no such endpoint"}}
+                    writer.write(_response(404, missing, close=not self.keep_alive))
                 await writer.drain()
+                if not self.keep_alive:
+                    break
         writer.close()
 
     def _drop(self, writer: asyncio.StreamWriter) -> None:
@@ -100,19 +113,39 @@ async def _read_request(reader: asyncio.StreamReader) -> str | None:
     return lines[0].split(" ")[1]
 
 
-def _response(status: int, body: dict[str, Any]) -> bytes:
+def _response(status: int, body: dict[str, Any], *, close: bool = False) -> bytes:
     data = json.dumps(body).encode()
     head = f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}"
+    if close:
+        head += "\r\nConnection: close"
     return head.encode() + b"\r\n\r\n" + data
 
 
+async def ask(llm: LLMClient, *, streamed: bool) -> None:
+    """One raw chat completion, JSON or streamed to its end."""
+    if not streamed:
+        await llm.chat_completion({"messages": HELLO})
+        return
+    async for _ in llm.chat_completion_chunks({"messages": HELLO}):
+        pass
+
+
+@contextlib.asynccontextmanager
+async def client_of(url: str, *, handed_in: bool = False) -> AsyncIterator[LLMClient]:
+    """A client with its own pool, or with an aiohttp session the caller owns."""
+    async with contextlib.AsyncExitStack() as stack:
+        session = await stack.enter_async_context(aiohttp.ClientSession()) if handed_in else None
+        yield await stack.enter_async_context(LLMClient(SETTINGS, base_url=url, session=session))
+
+
+@pytest.mark.parametrize("handed_in", [False, True], ids=["own-pool", "handed-in-session"])
 @pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
 async def test_a_closed_pooled_connection_is_resent_once_and_the_answer_arrives(
-    reset: bool, caplog: pytest.LogCaptureFixture
+    reset: bool, handed_in: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with (
         KeepAliveServer(drop_chats=1, reset=reset) as server,
-        LLMClient(SETTINGS, base_url=server.url) as llm,
+        client_of(server.url, handed_in=handed_in) as llm,
     ):
         assert not await llm.is_llama_cpp()  # the probe leaves a pooled connection
         with caplog.at_level(logging.INFO, logger="app.llm"):
@@ -123,14 +156,43 @@ async def test_a_closed_pooled_connection_is_resent_once_and_the_answer_arrives(
     assert "closed a pooled connection; resending" in caplog.text
 
 
-async def test_a_second_closed_connection_is_reported_not_retried_forever() -> None:
+async def test_a_second_closed_connection_is_reported_not_resent_again() -> None:
     async with (
         KeepAliveServer(drop_chats=5) as server,
         LLMClient(SETTINGS, base_url=server.url) as llm,
     ):
-        with pytest.raises(LLMUnavailable, match="offline"):
+        with pytest.raises(LLMUnavailable, match="stopped answering"):
             await llm.chat(HELLO)
     assert server.chat_requests == 2
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+@pytest.mark.parametrize("streamed", [False, True], ids=["json", "stream"])
+async def test_a_request_dropped_on_a_new_connection_is_never_sent_again(
+    streamed: bool, retries: int
+) -> None:
+    """Nothing is stale on a new connection: the server read the request and may have
+    generated its answer, which sending it again (LLM_MAX_RETRIES included) would repeat."""
+    settings = SETTINGS.model_copy(update={"max_retries": retries})
+    async with (
+        KeepAliveServer(drop_chats=5, work=0.3, keep_alive=False) as server,
+        LLMClient(settings, base_url=server.url) as llm,
+    ):
+        with pytest.raises(LLMUnavailable, match="stopped answering"):
+            await ask(llm, streamed=streamed)
+    assert server.chat_requests == 1
+
+
+async def test_a_pooled_connection_dropped_after_the_server_worked_on_it_is_not_resent() -> None:
+    """A stale pooled connection fails at once; one dropped later had a server working."""
+    async with (
+        KeepAliveServer(drop_chats=5, work=STALE_SECONDS + 0.5) as server,
+        LLMClient(SETTINGS, base_url=server.url) as llm,
+    ):
+        assert not await llm.is_llama_cpp()  # the probe leaves a pooled connection
+        with pytest.raises(LLMUnavailable, match="stopped answering"):
+            await llm.chat(HELLO)
+    assert server.chat_requests == 1
 
 
 async def test_a_refused_connection_is_not_resent(caplog: pytest.LogCaptureFixture) -> None:

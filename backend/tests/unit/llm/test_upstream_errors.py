@@ -1,19 +1,42 @@
-"""Error statuses and transport failures become the library's errors, with both texts."""
+"""Error statuses and transport failures become the library's errors, with both texts, and
+only failures the server cannot have worked on are sent again."""
 
 import aiohttp
+import orjson
 import pytest
 
-from app.llm import LLMBadResponse, LLMBusy, LLMRejected, LLMTimeout, LLMUnavailable
+from app.llm import (
+    LLMBadResponse,
+    LLMBusy,
+    LLMError,
+    LLMRejected,
+    LLMTimeout,
+    LLMUnavailable,
+)
 from app.llm.upstream_errors import (
     error_detail,
     from_status,
     from_stream_error,
     is_stale_connection,
+    may_send_again,
     retry_after_of,
     translate,
+    unsendable,
+    upstream_errors,
 )
 
 URL = "http://llm.test"
+KEY = aiohttp.client_reqrep.ConnectionKey("h", 1, False, True, None, None, None)
+
+
+def raised_as(exc: Exception) -> LLMError:
+    """The library error ``exc`` becomes when raised inside an upstream call."""
+    try:
+        with upstream_errors(URL, 5):
+            raise exc
+    except LLMError as error:
+        return error
+    raise AssertionError("not translated")
 
 
 class TestFromStatus:
@@ -79,9 +102,8 @@ class TestDetails:
 class TestTranslate:
     def test_a_refused_connection_names_its_root_cause_in_the_log(self) -> None:
         cause = ConnectionRefusedError(111, "Connect call failed")
-        key = aiohttp.client_reqrep.ConnectionKey("h", 1, False, True, None, None, None)
         try:
-            raise aiohttp.ClientConnectorError(key, cause) from cause
+            raise aiohttp.ClientConnectorError(KEY, cause) from cause
         except aiohttp.ClientConnectorError as exc:
             error = translate(exc, URL, 5)
         assert isinstance(error, LLMUnavailable)
@@ -99,10 +121,30 @@ class TestTranslate:
         assert isinstance(error, LLMUnavailable)
         assert "before the reply was complete" in error.message
 
+    @pytest.mark.parametrize(
+        "exc",
+        [aiohttp.ServerDisconnectedError(), aiohttp.ClientOSError(104, "Connection reset")],
+        ids=["disconnect", "reset"],
+    )
+    def test_a_connection_dropped_after_sending_is_cut_short_not_offline(
+        self, exc: Exception
+    ) -> None:
+        error = translate(exc, URL, 5)
+        assert isinstance(error, LLMUnavailable)
+        assert "before the reply was complete" in error.message
+
     def test_an_unreadable_body_is_a_bad_response(self) -> None:
         error = translate(ValueError("not JSON"), URL, 5)
         assert type(error) is LLMBadResponse
         assert "cannot read" in error.message
+
+    def test_a_body_that_cannot_be_encoded_is_rejected_as_the_callers(self) -> None:
+        with pytest.raises(orjson.JSONEncodeError) as raised:
+            orjson.dumps({"seed": 2**70})
+        error = unsendable(URL, raised.value)
+        assert error.status == 400
+        assert error.detail == "the request cannot be sent as JSON: Integer exceeds 64-bit range"
+        assert "was not sent" in error.log_message
 
 
 class TestStaleConnection:
@@ -111,7 +153,35 @@ class TestStaleConnection:
         assert is_stale_connection(aiohttp.ClientOSError(104, "Connection reset by peer"))
 
     def test_a_connection_never_opened_is_not(self) -> None:
-        key = aiohttp.client_reqrep.ConnectionKey("h", 1, False, True, None, None, None)
-        refused = aiohttp.ClientConnectorError(key, ConnectionResetError(104, "reset"))
+        refused = aiohttp.ClientConnectorError(KEY, ConnectionResetError(104, "reset"))
         assert not is_stale_connection(refused)
         assert not is_stale_connection(aiohttp.ClientPayloadError("cut"))
+
+
+class TestMaySendAgain:
+    @pytest.mark.parametrize(
+        "error",
+        [
+            raised_as(aiohttp.ClientConnectorError(KEY, ConnectionRefusedError(111, "refused"))),
+            raised_as(aiohttp.ConnectionTimeoutError()),
+            from_status(503, "loading", URL),
+            from_status(429, "busy", URL),
+        ],
+        ids=["refused", "connect-timeout", "5xx", "429"],
+    )
+    def test_when_the_server_cannot_have_worked_on_it(self, error: LLMError) -> None:
+        assert may_send_again(error)
+
+    @pytest.mark.parametrize(
+        "error",
+        [
+            raised_as(aiohttp.ServerDisconnectedError()),
+            raised_as(aiohttp.ClientOSError(104, "Connection reset by peer")),
+            raised_as(aiohttp.ClientPayloadError("cut")),
+            raised_as(TimeoutError()),
+            from_status(400, "too long", URL),
+        ],
+        ids=["disconnect", "reset", "cut", "timeout", "rejected"],
+    )
+    def test_never_when_it_may_have(self, error: LLMError) -> None:
+        assert not may_send_again(error)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import uvloop
 
+import gateway
 import kv_reuse
 import mqtt_overhead
 import overhead
@@ -35,7 +36,7 @@ RESULTS_DIR = ROOT / "bench" / "results"
 Bench = Callable[[Stack], Awaitable[Section]]
 
 
-def _benches(quick: bool) -> dict[str, Bench]:
+def _benches(quick: bool, profile: bool = False) -> dict[str, Bench]:
     return {
         "overhead": lambda stack: overhead.measure(stack, quick=quick),
         "kv_reuse": lambda stack: kv_reuse.measure(stack, quick=quick),
@@ -43,6 +44,7 @@ def _benches(quick: bool) -> dict[str, Bench]:
         "streams": lambda stack: streams.measure(stack, quick=quick),
         "mqtt": lambda stack: mqtt_overhead.measure(stack, quick=quick),
         "playground": lambda stack: playground.measure(stack, quick=quick),
+        "gateway": lambda stack: gateway.measure(stack, quick=quick, profile=profile),
     }
 
 
@@ -51,6 +53,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", action="append", choices=list(_benches(False)), default=[])
     parser.add_argument("--quick", action="store_true", help="fewer requests and keystrokes")
     parser.add_argument("--output", type=Path, help="report file (default: see module doc)")
+    parser.add_argument(
+        "--profile", action="store_true", help="gateway: py-spy profile of the portal under load"
+    )
     return parser.parse_args(argv)
 
 
@@ -62,8 +67,8 @@ def _output_path(args: argparse.Namespace) -> Path:
     return RESULTS_DIR / "latest.md"
 
 
-async def _run_all(names: list[str], quick: bool, scratch: Path) -> list[Section]:
-    benches = _benches(quick)
+async def _run_all(names: list[str], quick: bool, profile: bool, scratch: Path) -> list[Section]:
+    benches = _benches(quick, profile)
     sections: list[Section] = []
     with ProcessGroup(scratch) as group:
         stack = Stack(group, scratch)
@@ -100,7 +105,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="pp-bench-") as scratch:
         try:
             with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-                sections = runner.run(_run_all(names, args.quick, Path(scratch)))
+                sections = runner.run(_run_all(names, args.quick, args.profile, Path(scratch)))
         except BaseException:
             _show_logs(Path(scratch))
             raise

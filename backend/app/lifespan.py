@@ -4,6 +4,7 @@ Reverse order on exit. The embedded llama.cpp is a separate process (`app.llm.ru
 started by `make run` or the test fixtures, never here.
 """
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -107,6 +108,20 @@ async def _start_llm(app: FastAPI, settings: Settings, stack: AsyncExitStack) ->
     app.state.completion = _completion_context(app, settings, llm)
 
 
+def _tune_garbage_collector(settings: Settings) -> None:
+    """Collect less often, and never rescan what start-up built.
+
+    Start-up leaves long-lived objects (modules, the app, routes, pools) that every full
+    collection would otherwise walk again; `gc.freeze()` moves them out of its sight.
+    """
+    if not settings.gc_young_threshold:
+        return  # left as Python sets it (the test suite: many apps in one process)
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(settings.gc_young_threshold, middle, old)
+    gc.collect()
+    gc.freeze()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -125,4 +140,5 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 sessions=app.state.llm_stack.sessions,
             )
         )
+        _tune_garbage_collector(settings)
         yield

@@ -68,7 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.openapi = truthful_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    # `/v1` first: routes are matched in order, and an SDK client's every request is one of
+    # its few, while each `/api` request pays only their quick prefix checks.
     for router in (
+        gateway_router,
         health_router,
         auth_router,
         keys_router,
@@ -78,7 +81,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         games_router,
         templates_router,
         playground_router,
-        gateway_router,
     ):
         app.include_router(router)
     # Added first, so it runs inside CORS: a 413 carries the CORS headers a browser needs

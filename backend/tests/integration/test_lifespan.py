@@ -1,6 +1,9 @@
-"""Start-up wiring that outlives start-up: the gate's cap follows the server's slots."""
+"""Start-up wiring that outlives start-up: the gate's cap follows the server's slots, and the
+garbage collector is tuned for a server process."""
 
 import asyncio
+import gc
+from collections.abc import Iterator
 
 import pytest
 from asgi_lifespan import LifespanManager
@@ -32,3 +35,24 @@ async def test_cap_follows_a_server_restarted_with_more_slots(
                 break
             await asyncio.sleep(0.05)
         assert gate.capacity == 6
+
+
+@pytest.fixture
+def restored_gc() -> Iterator[None]:
+    """The test process's own collector settings, put back after the app changed them."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+@pytest.mark.usefixtures("restored_gc", "fake_upstream")
+async def test_start_up_freezes_what_it_built_and_collects_less_often(
+    make_settings: SettingsFactory,
+) -> None:
+    gc.unfreeze()
+    _, middle, old = gc.get_threshold()
+    application = create_app(make_settings(gc_young_threshold=12_345))
+    async with LifespanManager(application):
+        assert gc.get_threshold() == (12_345, middle, old)
+        assert gc.get_freeze_count() > 1_000  # modules, routes, pools: out of the scans

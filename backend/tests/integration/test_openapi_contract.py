@@ -135,6 +135,7 @@ async def contract_app(
         completion_rate_limit="100000/minute",
         login_rate_limit_account="100000/minute",
         login_rate_limit_address="100000/minute",
+        gc_young_threshold=0,  # the collector stays the test process's own
         llm=LLMSettings(server_url=fake_upstream_server.url),
         mqtt=MqttSettings(
             broker_url=broker.url, keyless_projects=["*"], client_id=f"contract-{broker.port}"

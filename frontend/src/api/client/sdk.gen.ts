@@ -18,6 +18,64 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
     meta?: Record<string, unknown>;
 };
 
+export class OpenaiService {
+    /**
+     * List Models
+     */
+    public static listModels<ThrowOnError extends boolean = false>(options?: Options<ListModelsData, ThrowOnError>) {
+        return (options?.client ?? client).get<ListModelsResponses, ListModelsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/models',
+            ...options
+        });
+    }
+    
+    /**
+     * Read Model
+     */
+    public static readModel<ThrowOnError extends boolean = false>(options: Options<ReadModelData, ThrowOnError>) {
+        return (options.client ?? client).get<ReadModelResponses, ReadModelErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/models/{model}',
+            ...options
+        });
+    }
+    
+    /**
+     * Create Chat Completion
+     *
+     * OpenAI's chat completion, relayed to the model server with the caller's fields as given. Portal extensions in the body (the SDK's `extra_body`): `session_id` (a turn of a stored session; the answer and each chunk carry `session_id`), `template` and `variables` (a prompt template rendered as the system prompt).
+     */
+    public static createChatCompletion<ThrowOnError extends boolean = false>(options: Options<CreateChatCompletionData, ThrowOnError>) {
+        return (options.client ?? client).post<CreateChatCompletionResponses, CreateChatCompletionErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/chat/completions',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Create Completion
+     *
+     * OpenAI's (legacy) text completion, relayed to the model server.
+     */
+    public static createCompletion<ThrowOnError extends boolean = false>(options: Options<CreateCompletionData, ThrowOnError>) {
+        return (options.client ?? client).post<CreateCompletionResponses, CreateCompletionErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/completions',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+}
+
 export class HealthService {
     /**
      * Read Health
@@ -730,64 +788,6 @@ export class PlaygroundService {
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/api/playground/runs/{run_id}',
             ...options
-        });
-    }
-}
-
-export class OpenaiService {
-    /**
-     * List Models
-     */
-    public static listModels<ThrowOnError extends boolean = false>(options?: Options<ListModelsData, ThrowOnError>) {
-        return (options?.client ?? client).get<ListModelsResponses, ListModelsErrors, ThrowOnError>({
-            security: [{ scheme: 'bearer', type: 'http' }],
-            url: '/v1/models',
-            ...options
-        });
-    }
-    
-    /**
-     * Read Model
-     */
-    public static readModel<ThrowOnError extends boolean = false>(options: Options<ReadModelData, ThrowOnError>) {
-        return (options.client ?? client).get<ReadModelResponses, ReadModelErrors, ThrowOnError>({
-            security: [{ scheme: 'bearer', type: 'http' }],
-            url: '/v1/models/{model}',
-            ...options
-        });
-    }
-    
-    /**
-     * Create Chat Completion
-     *
-     * OpenAI's chat completion, relayed to the model server with the caller's fields as given. Portal extensions in the body (the SDK's `extra_body`): `session_id` (a turn of a stored session; the answer and each chunk carry `session_id`), `template` and `variables` (a prompt template rendered as the system prompt).
-     */
-    public static createChatCompletion<ThrowOnError extends boolean = false>(options: Options<CreateChatCompletionData, ThrowOnError>) {
-        return (options.client ?? client).post<CreateChatCompletionResponses, CreateChatCompletionErrors, ThrowOnError>({
-            security: [{ scheme: 'bearer', type: 'http' }],
-            url: '/v1/chat/completions',
-            ...options,
-            headers: {
-                'Content-Type': 'application/json',
-                ...options.headers
-            }
-        });
-    }
-    
-    /**
-     * Create Completion
-     *
-     * OpenAI's (legacy) text completion, relayed to the model server.
-     */
-    public static createCompletion<ThrowOnError extends boolean = false>(options: Options<CreateCompletionData, ThrowOnError>) {
-        return (options.client ?? client).post<CreateCompletionResponses, CreateCompletionErrors, ThrowOnError>({
-            security: [{ scheme: 'bearer', type: 'http' }],
-            url: '/v1/completions',
-            ...options,
-            headers: {
-                'Content-Type': 'application/json',
-                ...options.headers
-            }
         });
     }
 }

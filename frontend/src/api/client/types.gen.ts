@@ -2266,6 +2266,219 @@ export type FieldProblem = {
     message: string;
 };
 
+export type ListModelsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/models';
+};
+
+export type ListModelsErrors = {
+    /**
+     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
+     */
+    401: OpenAiErrorResponse;
+    /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: OpenAiErrorResponse;
+    /**
+     * The model server sent an answer that could not be read
+     */
+    502: OpenAiErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: OpenAiErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: OpenAiErrorResponse;
+};
+
+export type ListModelsError = ListModelsErrors[keyof ListModelsErrors];
+
+export type ListModelsResponses = {
+    /**
+     * Successful Response
+     */
+    200: OpenAiModelList;
+};
+
+export type ListModelsResponse = ListModelsResponses[keyof ListModelsResponses];
+
+export type ReadModelData = {
+    body?: never;
+    path: {
+        /**
+         * Model
+         */
+        model: string;
+    };
+    query?: never;
+    url: '/v1/models/{model}';
+};
+
+export type ReadModelErrors = {
+    /**
+     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
+     */
+    401: OpenAiErrorResponse;
+    /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: OpenAiErrorResponse;
+    /**
+     * No such model (`model_not_found`), template or other object
+     */
+    404: OpenAiErrorResponse;
+    /**
+     * The model server sent an answer that could not be read
+     */
+    502: OpenAiErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: OpenAiErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: OpenAiErrorResponse;
+};
+
+export type ReadModelError = ReadModelErrors[keyof ReadModelErrors];
+
+export type ReadModelResponses = {
+    /**
+     * Successful Response
+     */
+    200: OpenAiModel;
+};
+
+export type ReadModelResponse = ReadModelResponses[keyof ReadModelResponses];
+
+export type CreateChatCompletionData = {
+    body: ChatCompletionRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/chat/completions';
+};
+
+export type CreateChatCompletionErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: OpenAiErrorResponse;
+    /**
+     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
+     */
+    401: OpenAiErrorResponse;
+    /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: OpenAiErrorResponse;
+    /**
+     * No such model (`model_not_found`), template or other object
+     */
+    404: OpenAiErrorResponse;
+    /**
+     * The named template is archived (`template_archived`)
+     */
+    409: OpenAiErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: OpenAiErrorResponse;
+    /**
+     * Too many requests of yours are running (`rate_limit_exceeded`): wait the seconds `Retry-After` says
+     */
+    429: OpenAiErrorResponse;
+    /**
+     * The model server sent an answer that could not be read
+     */
+    502: OpenAiErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: OpenAiErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: OpenAiErrorResponse;
+};
+
+export type CreateChatCompletionError = CreateChatCompletionErrors[keyof CreateChatCompletionErrors];
+
+export type CreateChatCompletionResponses = {
+    /**
+     * JSON, or with `stream: true` Server-Sent Events: `data:` chunks in OpenAI's format, then `data: [DONE]`
+     */
+    200: ChatCompletion;
+};
+
+export type CreateChatCompletionResponse = CreateChatCompletionResponses[keyof CreateChatCompletionResponses];
+
+export type CreateCompletionData = {
+    body: TextCompletionRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/completions';
+};
+
+export type CreateCompletionErrors = {
+    /**
+     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
+     */
+    400: OpenAiErrorResponse;
+    /**
+     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
+     */
+    401: OpenAiErrorResponse;
+    /**
+     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
+     */
+    403: OpenAiErrorResponse;
+    /**
+     * No such model (`model_not_found`), template or other object
+     */
+    404: OpenAiErrorResponse;
+    /**
+     * The named template is archived (`template_archived`)
+     */
+    409: OpenAiErrorResponse;
+    /**
+     * The request body is larger than the server accepts
+     */
+    413: OpenAiErrorResponse;
+    /**
+     * Too many requests of yours are running (`rate_limit_exceeded`): wait the seconds `Retry-After` says
+     */
+    429: OpenAiErrorResponse;
+    /**
+     * The model server sent an answer that could not be read
+     */
+    502: OpenAiErrorResponse;
+    /**
+     * The model is offline or busy: try again after the seconds `Retry-After` says
+     */
+    503: OpenAiErrorResponse;
+    /**
+     * The model took too long to answer: try again, or ask for a shorter answer
+     */
+    504: OpenAiErrorResponse;
+};
+
+export type CreateCompletionError = CreateCompletionErrors[keyof CreateCompletionErrors];
+
+export type CreateCompletionResponses = {
+    /**
+     * JSON, or with `stream: true` Server-Sent Events: `data:` chunks in OpenAI's format, then `data: [DONE]`
+     */
+    200: TextCompletion;
+};
+
+export type CreateCompletionResponse = CreateCompletionResponses[keyof CreateCompletionResponses];
+
 export type ReadHealthData = {
     body?: never;
     path?: never;
@@ -4471,216 +4684,3 @@ export type ReadPlaygroundRunResponses = {
 };
 
 export type ReadPlaygroundRunResponse = ReadPlaygroundRunResponses[keyof ReadPlaygroundRunResponses];
-
-export type ListModelsData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/v1/models';
-};
-
-export type ListModelsErrors = {
-    /**
-     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
-     */
-    401: OpenAiErrorResponse;
-    /**
-     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
-     */
-    403: OpenAiErrorResponse;
-    /**
-     * The model server sent an answer that could not be read
-     */
-    502: OpenAiErrorResponse;
-    /**
-     * The model is offline or busy: try again after the seconds `Retry-After` says
-     */
-    503: OpenAiErrorResponse;
-    /**
-     * The model took too long to answer: try again, or ask for a shorter answer
-     */
-    504: OpenAiErrorResponse;
-};
-
-export type ListModelsError = ListModelsErrors[keyof ListModelsErrors];
-
-export type ListModelsResponses = {
-    /**
-     * Successful Response
-     */
-    200: OpenAiModelList;
-};
-
-export type ListModelsResponse = ListModelsResponses[keyof ListModelsResponses];
-
-export type ReadModelData = {
-    body?: never;
-    path: {
-        /**
-         * Model
-         */
-        model: string;
-    };
-    query?: never;
-    url: '/v1/models/{model}';
-};
-
-export type ReadModelErrors = {
-    /**
-     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
-     */
-    401: OpenAiErrorResponse;
-    /**
-     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
-     */
-    403: OpenAiErrorResponse;
-    /**
-     * No such model (`model_not_found`), template or other object
-     */
-    404: OpenAiErrorResponse;
-    /**
-     * The model server sent an answer that could not be read
-     */
-    502: OpenAiErrorResponse;
-    /**
-     * The model is offline or busy: try again after the seconds `Retry-After` says
-     */
-    503: OpenAiErrorResponse;
-    /**
-     * The model took too long to answer: try again, or ask for a shorter answer
-     */
-    504: OpenAiErrorResponse;
-};
-
-export type ReadModelError = ReadModelErrors[keyof ReadModelErrors];
-
-export type ReadModelResponses = {
-    /**
-     * Successful Response
-     */
-    200: OpenAiModel;
-};
-
-export type ReadModelResponse = ReadModelResponses[keyof ReadModelResponses];
-
-export type CreateChatCompletionData = {
-    body: ChatCompletionRequest;
-    path?: never;
-    query?: never;
-    url: '/v1/chat/completions';
-};
-
-export type CreateChatCompletionErrors = {
-    /**
-     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
-     */
-    400: OpenAiErrorResponse;
-    /**
-     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
-     */
-    401: OpenAiErrorResponse;
-    /**
-     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
-     */
-    403: OpenAiErrorResponse;
-    /**
-     * No such model (`model_not_found`), template or other object
-     */
-    404: OpenAiErrorResponse;
-    /**
-     * The named template is archived (`template_archived`)
-     */
-    409: OpenAiErrorResponse;
-    /**
-     * The request body is larger than the server accepts
-     */
-    413: OpenAiErrorResponse;
-    /**
-     * Too many requests of yours are running (`rate_limit_exceeded`): wait the seconds `Retry-After` says
-     */
-    429: OpenAiErrorResponse;
-    /**
-     * The model server sent an answer that could not be read
-     */
-    502: OpenAiErrorResponse;
-    /**
-     * The model is offline or busy: try again after the seconds `Retry-After` says
-     */
-    503: OpenAiErrorResponse;
-    /**
-     * The model took too long to answer: try again, or ask for a shorter answer
-     */
-    504: OpenAiErrorResponse;
-};
-
-export type CreateChatCompletionError = CreateChatCompletionErrors[keyof CreateChatCompletionErrors];
-
-export type CreateChatCompletionResponses = {
-    /**
-     * JSON, or with `stream: true` Server-Sent Events: `data:` chunks in OpenAI's format, then `data: [DONE]`
-     */
-    200: ChatCompletion;
-};
-
-export type CreateChatCompletionResponse = CreateChatCompletionResponses[keyof CreateChatCompletionResponses];
-
-export type CreateCompletionData = {
-    body: TextCompletionRequest;
-    path?: never;
-    query?: never;
-    url: '/v1/completions';
-};
-
-export type CreateCompletionErrors = {
-    /**
-     * The request is not valid: a field is missing, malformed or out of range (`details` names each field)
-     */
-    400: OpenAiErrorResponse;
-    /**
-     * The bearer token is missing, wrong, expired or revoked (`invalid_api_key`)
-     */
-    401: OpenAiErrorResponse;
-    /**
-     * Your account's role does not allow this, or the account must replace its temporary password first (`password_change_required`)
-     */
-    403: OpenAiErrorResponse;
-    /**
-     * No such model (`model_not_found`), template or other object
-     */
-    404: OpenAiErrorResponse;
-    /**
-     * The named template is archived (`template_archived`)
-     */
-    409: OpenAiErrorResponse;
-    /**
-     * The request body is larger than the server accepts
-     */
-    413: OpenAiErrorResponse;
-    /**
-     * Too many requests of yours are running (`rate_limit_exceeded`): wait the seconds `Retry-After` says
-     */
-    429: OpenAiErrorResponse;
-    /**
-     * The model server sent an answer that could not be read
-     */
-    502: OpenAiErrorResponse;
-    /**
-     * The model is offline or busy: try again after the seconds `Retry-After` says
-     */
-    503: OpenAiErrorResponse;
-    /**
-     * The model took too long to answer: try again, or ask for a shorter answer
-     */
-    504: OpenAiErrorResponse;
-};
-
-export type CreateCompletionError = CreateCompletionErrors[keyof CreateCompletionErrors];
-
-export type CreateCompletionResponses = {
-    /**
-     * JSON, or with `stream: true` Server-Sent Events: `data:` chunks in OpenAI's format, then `data: [DONE]`
-     */
-    200: TextCompletion;
-};
-
-export type CreateCompletionResponse = CreateCompletionResponses[keyof CreateCompletionResponses];

@@ -291,15 +291,7 @@ class LLMClient:
         """``POST /v1/chat/completions`` with the caller's OpenAI body (every field as given,
         ``model`` kept when the server lists it, llama.cpp's extras added, not streamed):
         the server's JSON with each ``choices[i].message.content`` free of thinking blocks."""
-        info = await self._facts.info()
-        payload = await self._raw_body(info, body, chat=True, stream=False)
-        with self._facts.watch():
-            response = await self._upstream.json(
-                "POST", CHAT_PATH, payload, budget=self._settings.timeout
-            )
-            if not isinstance(response, dict):
-                raise ValueError("the chat completion is not a JSON object")
-            return strip_choices(response)
+        return await self._raw_json(CHAT_PATH, body, chat=True)
 
     def chat_completion_chunks(self, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         """The same, streamed: every chunk as the server sent it, each choice's
@@ -310,19 +302,24 @@ class LLMClient:
     async def completion(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/completions`` with the caller's body, like :meth:`chat_completion`;
         continuations are returned as sent (no thinking stripping)."""
-        info = await self._facts.info()
-        payload = await self._raw_body(info, body, chat=False, stream=False)
-        with self._facts.watch():
-            response = await self._upstream.json(
-                "POST", COMPLETIONS_PATH, payload, budget=self._settings.timeout
-            )
-            if not isinstance(response, dict):
-                raise ValueError("the completion is not a JSON object")
-            return response
+        return await self._raw_json(COMPLETIONS_PATH, body, chat=False)
 
     def completion_chunks(self, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         """The same, streamed, like :meth:`chat_completion_chunks` without stripping."""
         return self._raw_chunks(COMPLETIONS_PATH, body, chat=False)
+
+    async def _raw_json(self, path: str, body: dict[str, Any], *, chat: bool) -> dict[str, Any]:
+        """One raw call answered with JSON; a chat answer is freed of thinking blocks."""
+        info = await self._facts.info()
+        payload = await self._raw_body(info, body, chat=chat, stream=False)
+        with self._facts.watch():
+            response = await self._upstream.json(
+                "POST", path, payload, budget=self._settings.timeout
+            )
+            if not isinstance(response, dict):
+                what = "chat completion" if chat else "completion"
+                raise ValueError(f"the {what} is not a JSON object")
+            return strip_choices(response) if chat else response
 
     async def _raw_chunks(
         self, path: str, body: dict[str, Any], *, chat: bool

@@ -49,3 +49,12 @@ async def sdk(app: FastAPI, api_key: str) -> AsyncIterator[openai.AsyncOpenAI]:
     """The SDK pointed at the app's `/v1` with a portal API key, without retries."""
     async with sdk_client(app, api_key) as client:
         yield client
+
+
+@pytest.fixture
+async def live_sdk(live_server: str, api_key: str) -> AsyncIterator[openai.AsyncOpenAI]:
+    """The SDK pointed at the app under a real uvicorn, so a hang-up travels over a socket."""
+    async with openai.AsyncOpenAI(
+        base_url=f"{live_server}/v1", api_key=api_key, max_retries=0, timeout=30
+    ) as client:
+        yield client

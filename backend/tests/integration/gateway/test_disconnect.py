@@ -20,14 +20,6 @@ CANCEL_DEADLINE_S = 0.25  # as for the portal's own routes
 LONG = [{"role": "user", "content": "a long answer please"}]
 
 
-@pytest.fixture
-async def live_sdk(live_server: str, api_key: str) -> openai.AsyncOpenAI:
-    async with openai.AsyncOpenAI(
-        base_url=f"{live_server}/v1", api_key=api_key, max_retries=0, timeout=30
-    ) as client:
-        yield client
-
-
 @pytest.mark.parametrize("session", [False, True], ids=["one-shot", "session"])
 async def test_hanging_up_mid_stream_cancels_the_upstream(
     live_sdk: openai.AsyncOpenAI, fake_upstream: FakeUpstream, session: bool

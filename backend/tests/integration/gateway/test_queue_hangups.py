@@ -7,7 +7,6 @@ caller would be answered 503 although nobody is waiting any more.
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 
 import openai
 import pytest
@@ -22,14 +21,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 @pytest.fixture
 def settings(make_settings) -> Settings:  # type: ignore[no-untyped-def]
     return make_settings(llm={"max_concurrency": 1, "max_queue": 1, "queue_timeout": 20})
-
-
-@pytest.fixture
-async def live_sdk(live_server: str, api_key: str) -> AsyncIterator[openai.AsyncOpenAI]:
-    async with openai.AsyncOpenAI(
-        base_url=f"{live_server}/v1", api_key=api_key, max_retries=0, timeout=30
-    ) as client:
-        yield client
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])

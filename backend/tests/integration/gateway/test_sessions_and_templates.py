@@ -206,14 +206,14 @@ class TestSessions:
 
 
 class TestTemplates:
+    @pytest.fixture
+    async def template(self, client: httpx.AsyncClient, account: Account) -> dict[str, Any]:
+        """The greeting template of ``account``."""
+        return await create(client, account)
+
     async def test_a_template_is_rendered_as_the_system_prompt(
-        self,
-        sdk: openai.AsyncOpenAI,
-        fake_upstream: FakeUpstream,
-        client: httpx.AsyncClient,
-        account: Account,
+        self, sdk: openai.AsyncOpenAI, fake_upstream: FakeUpstream, template: dict[str, Any]
     ) -> None:
-        template = await create(client, account)
         answer = await sdk.chat.completions.create(
             model=MODEL,
             messages=[user("hi")],
@@ -232,13 +232,8 @@ class TestTemplates:
         assert "variables" not in sent
 
     async def test_a_session_runs_on_the_template(
-        self,
-        sdk: openai.AsyncOpenAI,
-        fake_upstream: FakeUpstream,
-        client: httpx.AsyncClient,
-        account: Account,
+        self, sdk: openai.AsyncOpenAI, fake_upstream: FakeUpstream, template: dict[str, Any]
     ) -> None:
-        template = await create(client, account)
         ref = {"template": {"id": template["id"]}, "variables": {"name": "Bo", "age": 7}}
         for question in ("one", "two"):
             await sdk.chat.completions.create(
@@ -248,9 +243,8 @@ class TestTemplates:
         assert len(messages_sent(fake_upstream)) == 4
 
     async def test_missing_variables_and_unknown_templates_are_refused(
-        self, sdk: openai.AsyncOpenAI, client: httpx.AsyncClient, account: Account
+        self, sdk: openai.AsyncOpenAI, template: dict[str, Any]
     ) -> None:
-        template = await create(client, account)
         with pytest.raises(openai.BadRequestError):
             await sdk.chat.completions.create(
                 model=MODEL, messages=[user("hi")], extra_body={"template": {"id": template["id"]}}

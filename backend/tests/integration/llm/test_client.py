@@ -1,11 +1,10 @@
 """LLMClient against a real HTTP server that misbehaves on demand."""
 
 import asyncio
-import contextlib
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -16,34 +15,14 @@ from app.llm import (
     LLMBadResponse,
     LLMClient,
     LLMError,
-    LLMSettings,
     LLMTimeout,
     LLMUnavailable,
     TextDelta,
 )
 from tests.fixtures.fake_upstream import MODEL_ID, FakeUpstream, Fault
+from tests.integration.llm.llm_api import HELLO, cancel_midway, client_with
 
 pytestmark = pytest.mark.integration
-
-HELLO = [{"role": "user", "content": "hello there"}]
-
-
-def _settings(**overrides: object) -> LLMSettings:
-    values: dict[str, object] = {"timeout": 5, "connect_timeout": 1, "health_timeout": 1}
-    values.update(overrides)
-    return LLMSettings.model_validate(values)
-
-
-@pytest.fixture
-async def client(fake_upstream: FakeUpstream) -> AsyncIterator[LLMClient]:
-    async with LLMClient(_settings(), base_url=fake_upstream.url) as llm:
-        yield llm
-
-
-@contextlib.asynccontextmanager
-async def client_with(url: str, **overrides: object) -> AsyncIterator[LLMClient]:
-    async with LLMClient(_settings(**overrides), base_url=url) as llm:
-        yield llm
 
 
 def _closed_port_url() -> str:
@@ -256,12 +235,7 @@ class TestCancellation:
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="stall", stall=30)
-        task = asyncio.create_task(_collect(client, HELLO))
-        await asyncio.sleep(0.2)
-        cancelled_at = time.monotonic()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        cancelled_at = await cancel_midway(_collect(client, HELLO))
         disconnect = await fake_upstream.wait_for_disconnect(within=1)
         assert disconnect is not None
         assert disconnect.at - cancelled_at < 1
@@ -270,11 +244,7 @@ class TestCancellation:
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="delay", delay=30)
-        task = asyncio.create_task(client.chat(HELLO))
-        await asyncio.sleep(0.2)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await cancel_midway(client.chat(HELLO))
         assert await fake_upstream.wait_for_disconnect(within=1) is not None
 
 

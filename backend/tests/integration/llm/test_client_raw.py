@@ -18,27 +18,13 @@ from app.llm import (
     LLMBadResponse,
     LLMClient,
     LLMRejected,
-    LLMSettings,
     LLMTimeout,
     LLMUnavailable,
 )
 from tests.fixtures.fake_upstream import MODEL_ID, FakeUpstream, Fault
+from tests.integration.llm.llm_api import HELLO, cancel_midway, client_with
 
 pytestmark = pytest.mark.integration
-
-HELLO = [{"role": "user", "content": "hello there"}]
-
-
-def _settings(**overrides: object) -> LLMSettings:
-    values: dict[str, object] = {"timeout": 5, "connect_timeout": 1, "health_timeout": 1}
-    values.update(overrides)
-    return LLMSettings.model_validate(values)
-
-
-@pytest.fixture
-async def client(fake_upstream: FakeUpstream) -> AsyncIterator[LLMClient]:
-    async with LLMClient(_settings(), base_url=fake_upstream.url) as llm:
-        yield llm
 
 
 async def _chunks(llm: LLMClient, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -125,7 +111,7 @@ class TestChatCompletion:
 
     async def test_sends_no_extras_to_other_servers(self, fake_upstream: FakeUpstream) -> None:
         fake_upstream.llama_cpp = False
-        async with LLMClient(_settings(), base_url=fake_upstream.url) as llm:
+        async with client_with(fake_upstream.url) as llm:
             await llm.chat_completion(CHAT)
         sent = fake_upstream.requests[-1].body
         assert "cache_prompt" not in sent
@@ -181,7 +167,7 @@ class TestChatCompletionChunks:
 
     async def test_a_stall_times_out(self, fake_upstream: FakeUpstream) -> None:
         fake_upstream.fault = Fault(mode="stall", stall=30)
-        async with LLMClient(_settings(timeout=0.5), base_url=fake_upstream.url) as llm:
+        async with client_with(fake_upstream.url, timeout=0.5) as llm:
             with pytest.raises(LLMTimeout):
                 await asyncio.wait_for(_chunks(llm, CHAT), 5)
 
@@ -214,22 +200,14 @@ class TestCancellation:
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="stall", stall=30)
-        task = asyncio.create_task(_completion_chunks(client, PROMPT))
-        await asyncio.sleep(0.2)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await cancel_midway(_completion_chunks(client, PROMPT))
         assert await fake_upstream.wait_for_disconnect(within=1) is not None
 
     async def test_cancelling_a_json_call_disconnects_upstream(
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="delay", delay=30)
-        task = asyncio.create_task(client.chat_completion(CHAT))
-        await asyncio.sleep(0.2)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await cancel_midway(client.chat_completion(CHAT))
         assert await fake_upstream.wait_for_disconnect(within=1) is not None
 
 
@@ -325,7 +303,7 @@ class TestScriptedStreams:
             sse(chunk(usage=usage)),
             sse("[DONE]"),
         ]
-        async with scripted(events) as (url, _), LLMClient(_settings(), base_url=url) as llm:
+        async with scripted(events) as (url, _), client_with(url) as llm:
             chunks = await _chunks(llm, {**CHAT, "n": 2})
         assert (_content(chunks, 0), _content(chunks, 1)) == ("Zero", "One said")
         assert chunks[0]["x_vendor"] == "kept"
@@ -335,13 +313,13 @@ class TestScriptedStreams:
     async def test_an_error_event_is_raised_as_the_error_it_names(self) -> None:
         error = {"error": {"code": 400, "message": "the prompt is too long", "type": "x"}}
         events = [sse(chunk(delta(0, "Hi"))), sse(error)]
-        async with scripted(events) as (url, _), LLMClient(_settings(), base_url=url) as llm:
+        async with scripted(events) as (url, _), client_with(url) as llm:
             with pytest.raises(LLMRejected, match="the prompt is too long"):
                 await _chunks(llm, CHAT)
 
     async def test_a_broken_chunk_is_a_bad_response(self) -> None:
         events = [sse(chunk(delta(0, "Hi"))), b"data: {not json\n\n"]
-        async with scripted(events) as (url, _), LLMClient(_settings(), base_url=url) as llm:
+        async with scripted(events) as (url, _), client_with(url) as llm:
             with pytest.raises(LLMBadResponse, match="cannot read") as error:
                 await _chunks(llm, CHAT)
         assert not isinstance(error.value, LLMRejected)
@@ -352,7 +330,7 @@ class TestScriptedStreams:
     ) -> None:
         async with (
             scripted([], models=False) as (url, _),
-            LLMClient(_settings(model=configured), base_url=url) as llm,
+            client_with(url, model=configured) as llm,
         ):
             assert await llm.models() == [
                 {"id": expected, "object": "model", "owned_by": "portal", "created": 0}
@@ -360,6 +338,6 @@ class TestScriptedStreams:
 
     async def test_the_upstream_model_replaces_the_callers(self) -> None:
         events = [sse(chunk(delta(0, "Hi", "stop"))), sse("[DONE]")]
-        async with scripted(events) as (url, received), LLMClient(_settings(), base_url=url) as llm:
+        async with scripted(events) as (url, received), client_with(url) as llm:
             await _chunks(llm, {**CHAT, "model": "gpt-4o"})
         assert received[-1]["model"] == "listed"

@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestServer
 
 from app.llm import LLMClient, LLMSettings, LLMUnavailable
 from app.llm.upstream_errors import STALE_SECONDS
+from tests.fixtures.loopback import LoopbackServer, read_request
 
 HELLO = [{"role": "user", "content": "hello"}]
 SETTINGS = LLMSettings.model_validate(
@@ -35,7 +36,7 @@ ANSWER = {
 }
 
 
-class KeepAliveServer:
+class KeepAliveServer(LoopbackServer):
     """A bare HTTP/1.1 server on a real socket that keeps connections alive, except that it
     drops the connection a chat request arrives on, ``drop_chats`` times: what a client sees
     when the server had closed an idle pooled connection just as the request was written.
@@ -49,68 +50,35 @@ class KeepAliveServer:
     def __init__(
         self, *, drop_chats: int, reset: bool = False, work: float = 0.0, keep_alive: bool = True
     ) -> None:
+        super().__init__()
         self.drop_chats = drop_chats
         self.reset = reset
         self.work = work
         self.keep_alive = keep_alive
         self.chat_requests = 0
-        self.connections = 0
-        self._server: asyncio.Server | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-
-    async def __aenter__(self) -> "KeepAliveServer":
-        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
-            while path := await _read_request(reader):
-                if path == "/v1/chat/completions":
-                    self.chat_requests += 1
-                    if self.drop_chats > 0:
-                        self.drop_chats -= 1
-                        await asyncio.sleep(self.work)
-                        self._drop(writer)
-                        return
-                    writer.write(_response(200, ANSWER))
-                else:
-                    missing = {"error": {"message": "no such endpoint"}}
-                    writer.write(_response(404, missing, close=not self.keep_alive))
-                await writer.drain()
-                if not self.keep_alive:
-                    break
-        writer.close()
+        while request := await read_request(reader):
+            if request[1] == "/v1/chat/completions":
+                self.chat_requests += 1
+                if self.drop_chats > 0:
+                    self.drop_chats -= 1
+                    await asyncio.sleep(self.work)
+                    self._drop(writer)
+                    return
+                writer.write(_response(200, ANSWER))
+            else:
+                missing = {"error": {"message": "no such endpoint"}}
+                writer.write(_response(404, missing, close=not self.keep_alive))
+            await writer.drain()
+            if not self.keep_alive:
+                break
 
     def _drop(self, writer: asyncio.StreamWriter) -> None:
         if self.reset:
             sock = writer.get_extra_info("socket")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         writer.close()
-
-
-async def _read_request(reader: asyncio.StreamReader) -> str | None:
-    """The path of the next request on the connection, its body consumed; ``None`` at EOF."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError:
-        return None
-    lines = head.decode("latin-1").split("\r\n")
-    length = next(
-        (int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length")),
-        0,
-    )
-    await reader.readexactly(length)
-    return lines[0].split(" ")[1]
 
 
 def _response(status: int, body: dict[str, Any], *, close: bool = False) -> bytes:

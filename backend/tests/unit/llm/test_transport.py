@@ -7,7 +7,6 @@ not a stream is a bad response, and a body that cannot be encoded is the caller'
 """
 
 import asyncio
-import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +16,7 @@ import pytest
 
 from app.llm import LLMBadResponse, LLMClient, LLMRejected, LLMSettings, LLMUnavailable
 from app.llm.transport import LINE_LIMIT, SSEDecoder
+from tests.fixtures.loopback import LoopbackServer, read_request
 
 BODY = (
     b": keep-alive comment\n\n"
@@ -75,48 +75,25 @@ class TestSSEDecoder:
             decoder.feed(piece)
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackServer):
     """HTTP/1.1 on a real socket: GETs answer 404 and close; each POST is handed, its body
     read, to ``answer``, which writes whatever it likes."""
 
     def __init__(self, answer: Answer) -> None:
+        super().__init__()
         self.answer = answer
         self.posts = 0
-        self.connections = 0
-        self._server: asyncio.Server | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-
-    async def __aenter__(self) -> "ScriptedServer":
-        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._server.wait_closed(), 1)
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            length = next(
-                (int(v.split(":", 1)[1]) for v in lines if v.lower().startswith("content-length")),
-                0,
-            )
-            await reader.readexactly(length)
-            if lines[0].startswith("POST"):
-                self.posts += 1
-                await self.answer(writer)
-            else:
-                writer.write(b"HTTP/1.1 404 X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                await writer.drain()
-        writer.close()
+        request = await read_request(reader)
+        if request is None:
+            return
+        if request[0] == "POST":
+            self.posts += 1
+            await self.answer(writer)
+        else:
+            writer.write(b"HTTP/1.1 404 X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            await writer.drain()
 
 
 async def ask(llm: LLMClient, body: dict[str, Any], *, streamed: bool) -> list[dict[str, Any]]:

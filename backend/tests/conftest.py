@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.fake_upstream",
     "tests.fixtures.llama_server",
     "tests.fixtures.mosquitto",
+    "tests.fixtures.passwords",
 ]

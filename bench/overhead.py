@@ -3,7 +3,7 @@
 The same fake upstream answers every generation request after a fixed 50 ms. One aiohttp
 client sends the same number of requests per concurrency level, first straight to the
 upstream's `/v1/chat/completions`, then through the portal's `/api/llm/chat` (auth, gate,
-the `openai` client on its aiohttp transport). Both paths are measured in the same run, on
+the package's pooled aiohttp client). Both paths are measured in the same run, on
 the same machine and the same processes, so the difference is the portal's cost.
 """
 
@@ -124,6 +124,6 @@ def _notes(total: int) -> str:
     return (
         f"Fake upstream answering after {UPSTREAM_DELAY_S * 1000:.0f} ms (ideal p50 ≈ 50 ms); "
         f"{total} requests per level and path from one aiohttp client; direct = the upstream's "
-        "`/v1/chat/completions`, portal = `/api/llm/chat` (JWT auth, gate, `openai` client on "
-        "aiohttp). Client, portal and upstream share the machine's cores."
+        "`/v1/chat/completions`, portal = `/api/llm/chat` (JWT auth, gate, the package's "
+        "pooled aiohttp client). Client, portal and upstream share the machine's cores."
     )

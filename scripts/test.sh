@@ -17,7 +17,10 @@ fi
 step() { local name="$1" started=$SECONDS; shift; say "$name"; "$@"; say "$name: $((SECONDS - started)) s"; }
 step "lint" bash scripts/lint.sh
 step "types" bash scripts/typecheck.sh
-step "backend tests" bash scripts/test-python.sh all tests --durations=15
+# Two pytest workers (PYTEST_WORKERS): each test module runs whole in one of them, so module
+# fixtures start once; every fixture picks free ports and its own database, so they never meet.
+step "backend tests" bash scripts/test-python.sh all tests -n "${PYTEST_WORKERS:-2}" \
+  --dist loadscope --durations=15
 step "front-end tests" bash -c 'cd frontend && npm run --silent test'
 step "browser tests" bash scripts/test-e2e.sh
 say "all checks passed in $SECONDS s"

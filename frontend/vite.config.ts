@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath, URL } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
@@ -27,6 +28,11 @@ export default defineConfig({
   },
   test: {
     environment: "jsdom",
+    // Every core: the default leaves one to the main process, which on two cores halves the
+    // run (jsdom set-up per file dominates, not the main process).
+    pool: "threads",
+    maxWorkers: availableParallelism(),
+    minWorkers: availableParallelism(),
     globals: true,
     setupFiles: ["./src/testing/setup-tests.ts"],
     include: ["src/**/__tests__/**/*.test.{ts,tsx}"],

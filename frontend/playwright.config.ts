@@ -9,10 +9,8 @@ const baseURL = process.env.E2E_BASE_URL ?? "http://127.0.0.1:8000";
 export default defineConfig({
   testDir: "./e2e",
   outputDir: "./test-results",
-  // Two workers: files run side by side (each test signs up its own account; the tests that
-  // stop the model start a portal of their own); a file's tests stay in order in one worker.
   fullyParallel: false,
-  workers: 2,
+  workers: 1,
   retries: 0,
   timeout: 90_000,
   expect: { timeout: 15_000 },

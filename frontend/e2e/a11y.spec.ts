@@ -19,9 +19,6 @@ import {
  * to look at (screenshots/pages/<page>-<size>-<theme>.png).
  */
 const THEMES = ["light", "dark"] as const;
-// The four size × theme runs are independent (each signs in on its own): spread them over the
-// workers rather than queueing them in one.
-test.describe.configure({ mode: "parallel" });
 
 const SIGNED_OUT: [string, string, string][] = [
   ["login", "/login", "Log in"],

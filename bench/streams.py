@@ -296,6 +296,13 @@ def _masked(text: str) -> str:
     return re.sub(r"0x[0-9a-f]+|(?<![\w.])\d+(\.\d+)?", "N", text)
 
 
+def _client() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0),
+        timeout=aiohttp.ClientTimeout(total=STREAM_TIMEOUT_S),
+    )
+
+
 async def _run_database(
     stack: Stack, run: DatabaseRun, upstream: str, n: int, env: dict[str, str]
 ) -> None:
@@ -303,10 +310,11 @@ async def _run_database(
         upstream, f"streams-{run.name}", {**bench_caps(n), **DATABASE_POOL, **env}
     )
     run.open_files = open_files_limit(stack.portal_pid(portal))
-    connector = aiohttp.TCPConnector(limit=0)
-    timeout = aiohttp.ClientTimeout(total=STREAM_TIMEOUT_S)
     try:
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        # A client per round: round 1's idle keep-alive connections are closed by the server
+        # between the rounds, and reusing one as it closes is a client-side race, not a
+        # failure of the portal's.
+        async with _client() as session:
             headers = bearer(await bench_token(session, portal))
             url = f"{portal}/api/llm/chat/session"
             warmup = [
@@ -316,6 +324,7 @@ async def _run_database(
             ids = [uuid.uuid4().hex for _ in range(n)]
             first = [_turn(i, f"Question {k}: what is new?", first=True) for k, i in enumerate(ids)]
             run.rounds.append(await _round(stack, session, portal, headers, first, ROUNDS[0]))
+        async with _client() as session:
             again = [_turn(i, f"Question {k}: and then?", first=False) for k, i in enumerate(ids)]
             run.rounds.append(await _round(stack, session, portal, headers, again, ROUNDS[1]))
             run.history_check = await _check_history(session, portal, headers, ids)

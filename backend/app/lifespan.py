@@ -21,6 +21,7 @@ from app.config import Settings
 from app.db import apply_migrations, create_engine, create_sessionmaker, session_scope
 from app.games.broker_sync import open_broker_accounts
 from app.games.runtime import open_games
+from app.health.service import DatabaseWatch
 from app.llm.redis_store import RedisCachedStore, RedisLocks
 from app.llm.stack import LLMStack, open_llm
 from app.llm.store import SessionLocks, SessionStore
@@ -37,12 +38,15 @@ async def _start_database(app: FastAPI, settings: Settings, stack: AsyncExitStac
         max_overflow=settings.database_max_overflow,
     )
     stack.push_async_callback(app.state.engine.dispose)
-    # Health probes get a connection of their own: a full request pool is load to report,
+    # The health probe gets a connection of its own: a full request pool is load to report,
     # not a reason for the probe to queue behind it (and look like an outage).
-    app.state.health_engine = create_engine(
+    health_engine = create_engine(
         settings.database_url, pool_size=1, max_overflow=0, pre_ping=False
     )
-    stack.push_async_callback(app.state.health_engine.dispose)
+    stack.push_async_callback(health_engine.dispose)
+    app.state.database_watch = await stack.enter_async_context(
+        DatabaseWatch(health_engine).running()
+    )
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     app.state.auth_cache = AuthCache(ttl=settings.auth_cache_seconds)
     if settings.admin_email and settings.admin_password:

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter, Request
 
-from app.health import service
 from app.health.schemas import HealthRead
+from app.health.service import DatabaseWatch
 
 router = APIRouter(prefix="/api/health", tags=["health"])
 
 
 @router.get("")
 async def read_health(request: Request) -> HealthRead:
-    return await service.check_health(engine=request.app.state.health_engine)
+    watch: DatabaseWatch = request.app.state.database_watch
+    return watch.report()

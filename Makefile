@@ -1,5 +1,5 @@
 # One command per habit; each target calls a short strict-mode script in scripts/.
-.PHONY: setup run dev llm test test-unit test-integration test-e2e lint fmt typecheck generate-client bench
+.PHONY: setup run dev llm test test-unit test-integration test-e2e fuzz lint fmt typecheck generate-client bench
 
 setup:            ## create .venv, install the pinned Python and npm dependencies
 	@bash scripts/setup.sh
@@ -17,6 +17,8 @@ test-integration:
 	@bash scripts/test-python.sh integration
 test-e2e:
 	@bash scripts/test-e2e.sh
+fuzz:             ## the API contract with many random examples (CONTRACT_EXAMPLES, default 100)
+	@bash scripts/fuzz.sh
 lint:
 	@bash scripts/lint.sh
 fmt:

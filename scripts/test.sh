@@ -28,12 +28,24 @@ CONTRACT=tests/integration/test_openapi_contract.py
 LANE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/prompt-portal-test.XXXXXX")"
 browser_lane() {
   step "browser tests" bash scripts/test-e2e.sh
-  step "API contract" bash scripts/test-python.sh all "$CONTRACT" --basetemp="$LANE_DIR/contract"
+  # A CONTRACT_EXAMPLES left over from `make fuzz` would turn this into the long random run.
+  step "API contract" env -u CONTRACT_EXAMPLES bash scripts/test-python.sh all "$CONTRACT" \
+    --basetemp="$LANE_DIR/contract"
 }
+# Runs on every exit. After a failure elsewhere the lane is stopped — all of its process group,
+# waited for, killed if it lingers — and what it printed so far is shown, so a failure of its
+# own that came first is not lost.
 stop_browser_lane() {
-  if [ -n "${BROWSER_PID:-}" ] && kill -0 "$BROWSER_PID" 2>/dev/null; then
+  if [ -n "${BROWSER_PID:-}" ]; then
     kill -TERM -- "-$BROWSER_PID" 2>/dev/null || true
     wait "$BROWSER_PID" 2>/dev/null || true
+    for _ in $(seq 100); do
+      kill -0 -- "-$BROWSER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$BROWSER_PID" 2>/dev/null || true
+    echo "----- the browser lane was stopped; its output so far: -----" >&2
+    tail -n 150 "$LANE_DIR/browser.log" >&2 || true
   fi
   rm -rf "$LANE_DIR"
 }

@@ -105,6 +105,8 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
     browser,
     request,
   }) => {
+    // 12 pages × 2 themes: 24 audits, ~45 s alone and longer beside the backend's tests.
+    test.setTimeout(240_000);
     const findings: Finding[] = [];
 
     const out = await openPage(browser, size);

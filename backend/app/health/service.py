@@ -46,9 +46,13 @@ class DatabaseWatch:
         try:
             async with asyncio.timeout(self._timeout), self._engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        except Exception as exc:
+            # SQLAlchemy wraps the drivers' errors and a hang ends in TimeoutError (an OSError);
+            # anything else a driver raises must neither end the probing nor leave an old "ok"
+            # standing, so it counts as a failure too, logged with its traceback.
             if self._reachable is not False:  # once per outage, not once a second
-                logger.warning("database health check failed: %s", exc or type(exc).__name__)
+                expected = isinstance(exc, SQLAlchemyError | OSError)
+                logger.warning("database health check failed: %r", exc, exc_info=not expected)
             self._reachable = False
             return False
         if self._reachable is False:

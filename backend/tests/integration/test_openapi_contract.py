@@ -3,10 +3,12 @@
 The app runs in process behind schemathesis's ASGI transport, against the fake upstream, so
 the LLM routes answer too. Every response must be no 5xx, and have a documented status,
 content type, headers and body — once without a token (the 401 side of every protected
-route) and once as a signed-in user. Examples are derandomized, so a run is repeatable.
+route) and once as a signed-in user. Examples are derandomized, so a run is repeatable;
+`make fuzz` runs the same checks with more examples, drawn afresh each time.
 """
 
 import asyncio
+import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
@@ -43,10 +45,13 @@ TRUTH = [
     response_headers_conformance,
     response_schema_conformance,
 ]
+# `make test` sends 12 repeatable examples per operation; `make fuzz` sets CONTRACT_EXAMPLES for
+# a longer run with fresh random ones (Hypothesis prints how to replay a failure).
+FUZZ_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "0"))
 EXAMPLES = settings(
-    max_examples=12,
+    max_examples=FUZZ_EXAMPLES or 12,
     deadline=None,
-    derandomize=True,
+    derandomize=not FUZZ_EXAMPLES,
     database=None,
     suppress_health_check=list(HealthCheck),
 )

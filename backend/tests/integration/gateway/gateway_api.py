@@ -1,6 +1,5 @@
 """Helpers of the gateway tests: a llama.cpp-style fake server, keys, the SDK client."""
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -61,15 +60,6 @@ async def sdk_client(
         ) as client,
     ):
         yield client
-
-
-async def until_asked(upstream: FakeUpstream, within: float = 20.0) -> None:
-    """Wait until the model server got a generation request (a loaded machine may take a while)."""
-    for _ in range(int(within / 0.01)):
-        if upstream.requests:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the model server was never asked")
 
 
 def chat_requests(upstream: FakeUpstream) -> list[RecordedRequest]:

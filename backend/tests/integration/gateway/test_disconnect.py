@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from tests.fixtures.fake_upstream import FakeUpstream, Fault
-from tests.integration.gateway.gateway_api import MODEL, until_asked
+from tests.integration.gateway.gateway_api import MODEL
 
 pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 
@@ -47,7 +47,7 @@ async def test_hanging_up_on_a_json_answer_cancels_the_upstream(
 ) -> None:
     fake_upstream.fault = Fault(mode="delay", delay=10)
     call = asyncio.create_task(live_sdk.chat.completions.create(model=MODEL, messages=LONG))
-    await until_asked(fake_upstream)
+    await fake_upstream.wait_for_request()
     call.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await call

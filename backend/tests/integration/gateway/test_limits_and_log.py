@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from app.main import create_app
 from tests.fixtures.factories import Account
 from tests.fixtures.fake_upstream import FakeUpstream, Fault
-from tests.integration.gateway.gateway_api import MODEL, create_key, sdk_client, until_asked
+from tests.integration.gateway.gateway_api import MODEL, create_key, sdk_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 HELLO = [{"role": "user", "content": "hello"}]
@@ -25,7 +25,7 @@ async def test_a_second_request_over_the_per_user_cap_is_a_rate_limit_error(
     capped = create_app(make_settings(llm={"per_user_concurrency": 1, "max_concurrency": 4}))
     async with LifespanManager(capped), sdk_client(capped, api_key) as sdk:
         first = asyncio.create_task(sdk.chat.completions.create(model=MODEL, messages=HELLO))
-        await until_asked(fake_upstream)  # the first holds its slot
+        await fake_upstream.wait_for_request()  # the first holds its slot
         with pytest.raises(openai.RateLimitError) as raised:
             await sdk.chat.completions.create(model=MODEL, messages=HELLO, stream=True)
         assert (await first).choices[0].message.content == "Echo: hello"

@@ -13,7 +13,7 @@ import pytest
 
 from app.config import Settings
 from tests.fixtures.fake_upstream import FakeUpstream
-from tests.integration.gateway.gateway_api import MODEL, until_asked
+from tests.integration.gateway.gateway_api import MODEL
 
 pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 
@@ -29,7 +29,7 @@ async def test_hanging_up_while_queued_frees_the_queue_place(
 ) -> None:
     long = [{"role": "user", "content": "[fault:delay:2] long"}]
     holder = asyncio.create_task(live_sdk.chat.completions.create(model=MODEL, messages=long))
-    await until_asked(fake_upstream)
+    await fake_upstream.wait_for_request()
     queued = asyncio.create_task(
         live_sdk.chat.completions.create(
             model=MODEL, messages=[{"role": "user", "content": "queued"}], stream=stream

@@ -13,6 +13,7 @@ from app.gateway.context import Body, Gateway
 from app.gateway.request_log import RequestLog
 from app.gateway.schemas import SamplingIn
 from app.gateway.wire import DONE, Payload, event
+from app.llm.parsing import model_of
 
 Ask = Callable[[Body], Awaitable[Body]]
 Open = Callable[[Body], AsyncGenerator[Body, None]]
@@ -23,9 +24,7 @@ refusal there is the response's status and a hang-up cancels it too."""
 
 def label(payload: Body, requested: str) -> None:
     """Name the model that answered: the server's own word for it, else the one asked for."""
-    model = payload.get("model")
-    if not isinstance(model, str) or not model:
-        payload["model"] = requested
+    payload["model"] = model_of(payload, requested)
 
 
 class ChunkRelay:

@@ -59,7 +59,8 @@ def _finish_reason(choice: Mapping[str, Any]) -> str | None:
     return reason if isinstance(reason, str) else None
 
 
-def _model(body: Mapping[str, Any], default: str) -> str:
+def model_of(body: Mapping[str, Any], default: str) -> str:
+    """The model an answer or chunk names, else ``default`` (the one asked for)."""
     model = body.get("model")
     return model if isinstance(model, str) and model else default
 
@@ -102,7 +103,7 @@ def chat_result(response: Any, model: str = "") -> ChatResult:
     content = message.get("content") if isinstance(message, dict) else None
     return ChatResult(
         text=strip_thinking(_text(content, "the answer")),
-        model=_model(response, model),
+        model=model_of(response, model),
         usage=usage_of(response.get("usage")),
         timings=timings_of(response),
         finish_reason=_finish_reason(choice),
@@ -114,7 +115,7 @@ def completion_result(response: Any, model: str = "") -> CompletionResult:
     choice = _first_choice(response, "completion")
     return CompletionResult(
         text=_text(choice.get("text"), "the continuation"),
-        model=_model(response, model),
+        model=model_of(response, model),
         usage=usage_of(response.get("usage")),
         timings=timings_of(response),
         finish_reason=_finish_reason(choice),
@@ -157,7 +158,7 @@ class StreamAccumulator:
         return self._visible(_text(choice.get("text"), "a streamed continuation"))
 
     def _note(self, chunk: Mapping[str, Any]) -> dict[str, Any] | None:
-        self._model = _model(chunk, self._model)
+        self._model = model_of(chunk, self._model)
         self._usage = usage_of(chunk.get("usage")) or self._usage
         self._timings = timings_of(chunk) or self._timings
         choice = _chunk_choice(chunk)

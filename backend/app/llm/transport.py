@@ -55,6 +55,8 @@ STREAM_TYPES = ("text/event-stream", "application/json", "text/json")
 :func:`_is_event_stream`)."""
 LINE_LIMIT = 16 << 20
 """The longest line of an event stream (bytes) held while waiting for its end."""
+# Stateless (its callbacks write only to each request's own context): one for every pool.
+POOL_WATCH = pool_watch()
 
 
 class EndpointMissing(Exception):
@@ -164,9 +166,8 @@ class Upstream:
         self._session = session
         self._owns_session = session is None
         self._closed = False
-        self._watch = pool_watch()
-        if session is not None:
-            session.trace_configs.append(self._watch)
+        if session is not None and POOL_WATCH not in session.trace_configs:
+            session.trace_configs.append(POOL_WATCH)
         api_key = settings.api_key.get_secret_value() if settings.api_key else None
         auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._get_headers = auth
@@ -182,7 +183,7 @@ class Upstream:
                 limit=self._settings.pool_size, keepalive_timeout=KEEPALIVE_SECONDS
             )
             self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self._timeout, trace_configs=[self._watch]
+                connector=connector, timeout=self._timeout, trace_configs=[POOL_WATCH]
             )
         return self._session
 

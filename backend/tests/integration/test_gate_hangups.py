@@ -16,6 +16,7 @@ from app.config import Settings
 from tests.fixtures.app import SettingsFactory
 from tests.fixtures.factories import Account, register
 from tests.fixtures.fake_upstream import FakeUpstream, Fault
+from tests.fixtures.gate import gate_state
 
 pytestmark = [pytest.mark.integration, pytest.mark.fake_llm]
 HANG_UP_AFTER_S = 0.5
@@ -46,14 +47,6 @@ async def hang_up(http: httpx.AsyncClient, path: str, body: dict[str, object], a
             await asyncio.wait_for(
                 own.post(path, json=body, headers=account.headers), HANG_UP_AFTER_S
             )
-
-
-async def gate_state(http: httpx.AsyncClient) -> tuple[int, int]:
-    lanes = (await http.get("/api/llm/health")).json()["gate"]["lanes"]
-    return (
-        sum(lane["in_use"] for lane in lanes.values()),
-        sum(lane["waiting"] for lane in lanes.values()),
-    )
 
 
 async def test_hung_up_waiters_leave_the_gate_empty(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.llm import LLMClient, LLMSettings
+from tests.fixtures.fake_upstream import FakeUpstream
 
 HELLO = [{"role": "user", "content": "hello there"}]
 
@@ -23,11 +24,11 @@ async def client_with(url: str, **overrides: object) -> AsyncIterator[LLMClient]
         yield llm
 
 
-async def cancel_midway(call: Coroutine[Any, Any, object]) -> float:
+async def cancel_midway(call: Coroutine[Any, Any, object], upstream: FakeUpstream) -> float:
     """Run ``call``, cancel it once the server is at work on it (a stalled or slow fake) and
     see it end cancelled; returns when it was cancelled, on the monotonic clock."""
     task = asyncio.create_task(call)
-    await asyncio.sleep(0.2)
+    await upstream.wait_for_request()
     cancelled_at = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -235,7 +235,7 @@ class TestCancellation:
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="stall", stall=30)
-        cancelled_at = await cancel_midway(_collect(client, HELLO))
+        cancelled_at = await cancel_midway(_collect(client, HELLO), fake_upstream)
         disconnect = await fake_upstream.wait_for_disconnect(within=1)
         assert disconnect is not None
         assert disconnect.at - cancelled_at < 1
@@ -244,7 +244,7 @@ class TestCancellation:
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="delay", delay=30)
-        await cancel_midway(client.chat(HELLO))
+        await cancel_midway(client.chat(HELLO), fake_upstream)
         assert await fake_upstream.wait_for_disconnect(within=1) is not None
 
 

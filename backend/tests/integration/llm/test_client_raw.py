@@ -200,14 +200,14 @@ class TestCancellation:
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="stall", stall=30)
-        await cancel_midway(_completion_chunks(client, PROMPT))
+        await cancel_midway(_completion_chunks(client, PROMPT), fake_upstream)
         assert await fake_upstream.wait_for_disconnect(within=1) is not None
 
     async def test_cancelling_a_json_call_disconnects_upstream(
         self, client: LLMClient, fake_upstream: FakeUpstream
     ) -> None:
         fake_upstream.fault = Fault(mode="delay", delay=30)
-        await cancel_midway(client.chat_completion(CHAT))
+        await cancel_midway(client.chat_completion(CHAT), fake_upstream)
         assert await fake_upstream.wait_for_disconnect(within=1) is not None
 
 

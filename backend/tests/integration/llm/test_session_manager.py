@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
 
 import anyio
 import pytest
@@ -32,12 +31,6 @@ pytestmark = pytest.mark.integration
 KEY = SessionKey("alice", "maze", "s1")
 OTHER = SessionKey("alice", "maze", "s2")
 SETTINGS = LLMSettings.model_validate({"timeout": 5, "connect_timeout": 1, "health_timeout": 1})
-
-
-@pytest.fixture
-async def client(fake_upstream: FakeUpstream) -> AsyncIterator[LLMClient]:
-    async with LLMClient(SETTINGS, base_url=fake_upstream.url) as llm:
-        yield llm
 
 
 @pytest.fixture
